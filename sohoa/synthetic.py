@@ -102,7 +102,9 @@ def render_lines(
         if line.underline:
             ascent, descent = font.getmetrics()
             uy = y + ascent + descent + max(2, dpi // 100)
-            draw.line((x + length * 0.25, uy, x + length * 0.75, uy), fill=0, width=max(1, dpi // 150))
+            draw.line(
+                (x + length * 0.25, uy, x + length * 0.75, uy), fill=0, width=max(1, dpi // 150)
+            )
     return page
 
 
@@ -177,7 +179,9 @@ def degrade(
         arr = 255 - (255 - arr) * (1 - faint)
         img = Image.fromarray(arr.clip(0, 255).astype(np.uint8))
     if angle:
-        img = img.rotate(angle, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=background)
+        img = img.rotate(
+            angle, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=background
+        )
     if blur:
         img = img.filter(ImageFilter.GaussianBlur(blur))
     if noise:

@@ -1,0 +1,215 @@
+"""Statistics managers report: pages, bytes stored, records, documents; per fonds, batch, day."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import String, case, cast, func, select
+
+from archive import schema as t
+from archive.catalog import Catalog
+
+
+def _bytes_by_kind(conn: Any) -> dict[str, int]:
+    rows = conn.execute(
+        select(t.stored_file.c.kind, func.coalesce(func.sum(t.stored_file.c.size), 0)).group_by(
+            t.stored_file.c.kind
+        )
+    ).all()
+    return {kind: int(total) for kind, total in rows}
+
+
+def collect(catalog: Catalog) -> dict[str, Any]:
+    """All figures in one dict (the CLI prints it as tables or JSON)."""
+    failed_page = case((t.page.c.state == "failed", 1), else_=0)
+    archived_doc = case((t.document.c.state == "indexed", 1), else_=0)
+    with catalog.tx() as conn:
+        pages_by_state = dict(
+            conn.execute(select(t.page.c.state, func.count()).group_by(t.page.c.state)).all()
+        )
+        docs_by_state = dict(
+            conn.execute(
+                select(t.document.c.state, func.count()).group_by(t.document.c.state)
+            ).all()
+        )
+        records = conn.execute(select(func.count()).select_from(t.record)).scalar() or 0
+        stored = _bytes_by_kind(conn)
+
+        pdf = t.stored_file.alias("pdf")
+        per_fonds_docs = conn.execute(
+            select(
+                t.fonds.c.code,
+                func.count(func.distinct(t.record.c.id)),
+                func.count(t.document.c.id),
+                func.coalesce(func.sum(archived_doc), 0),
+                func.coalesce(func.sum(pdf.c.size), 0),
+            )
+            .select_from(t.fonds)
+            .join(t.record, t.record.c.fonds_id == t.fonds.c.id)
+            .outerjoin(t.document, t.document.c.record_id == t.record.c.id)
+            .outerjoin(pdf, pdf.c.id == t.document.c.pdf_file_id)
+            .group_by(t.fonds.c.code)
+            .order_by(t.fonds.c.code)
+        ).all()
+        per_fonds_pages = dict(
+            conn.execute(
+                select(t.fonds.c.code, func.count(t.page.c.id))
+                .select_from(t.page)
+                .join(t.document, t.document.c.id == t.page.c.document_id)
+                .join(t.record, t.record.c.id == t.document.c.record_id)
+                .join(t.fonds, t.fonds.c.id == t.record.c.fonds_id)
+                .group_by(t.fonds.c.code)
+            ).all()
+        )
+        per_batch = conn.execute(
+            select(
+                t.batch.c.id,
+                t.batch.c.name,
+                t.batch.c.started_at,
+                t.batch.c.finished_at,
+                func.count(t.page.c.id),
+                func.coalesce(func.sum(failed_page), 0),
+            )
+            .select_from(t.batch)
+            .outerjoin(t.page, t.page.c.batch_id == t.batch.c.id)
+            .group_by(t.batch.c.id, t.batch.c.name, t.batch.c.started_at, t.batch.c.finished_at)
+            .order_by(t.batch.c.id)
+        ).all()
+        batch_docs = dict(
+            conn.execute(
+                select(t.document.c.batch_id, func.count()).group_by(t.document.c.batch_id)
+            ).all()
+        )
+        day = func.substr(cast(t.event.c.at, String), 1, 10)
+        per_day = conn.execute(
+            select(day, func.count()).where(t.event.c.kind == "indexed").group_by(day).order_by(day)
+        ).all()
+
+    archived_pages = pages_by_state.get("indexed", 0)
+    return {
+        "pages": sum(pages_by_state.values()),
+        "pages_archived": archived_pages,
+        "pages_failed": pages_by_state.get("failed", 0),
+        "pages_by_state": pages_by_state,
+        "documents": sum(docs_by_state.values()),
+        "documents_archived": docs_by_state.get("indexed", 0),
+        "documents_failed": docs_by_state.get("failed", 0),
+        "documents_by_state": docs_by_state,
+        "records": records,
+        "bytes": {
+            "originals": stored.get("original", 0),
+            "pdfa": stored.get("pdfa", 0),
+            "ocr": stored.get("ocr", 0),
+            "total": sum(stored.values()),
+        },
+        "per_fonds": [
+            {
+                "fonds": code,
+                "records": recs,
+                "documents": docs,
+                "documents_archived": archived,
+                "pages": per_fonds_pages.get(code, 0),
+                "pdfa_bytes": int(size),
+            }
+            for code, recs, docs, archived, size in per_fonds_docs
+        ],
+        "per_batch": [
+            {
+                "batch": batch_id,
+                "name": name,
+                "started": started.isoformat() if started else None,
+                "finished": finished.isoformat() if finished else None,
+                "documents": batch_docs.get(batch_id, 0),
+                "pages": pages,
+                "pages_failed": int(failed),
+            }
+            for batch_id, name, started, finished, pages, failed in per_batch
+        ],
+        "documents_archived_per_day": [{"day": day, "documents": n} for day, n in per_day],
+    }
+
+
+def documents(catalog: Catalog, *, batch_id: int | None = None) -> list[dict[str, Any]]:
+    """Every document with its source files, PDF/A, metadata fields and pages' states."""
+    with catalog.tx() as conn:
+        q = (
+            select(
+                t.document,
+                t.record.c.code.label("record"),
+                t.fonds.c.code.label("fonds"),
+                t.stored_file.c.path.label("pdfa_path"),
+                t.stored_file.c.sha256.label("pdfa_sha256"),
+                t.stored_file.c.size.label("pdfa_size"),
+            )
+            .join(t.record, t.record.c.id == t.document.c.record_id)
+            .join(t.fonds, t.fonds.c.id == t.record.c.fonds_id)
+            .outerjoin(t.stored_file, t.stored_file.c.id == t.document.c.pdf_file_id)
+            .order_by(t.document.c.id)
+        )
+        if batch_id is not None:
+            q = q.where(t.document.c.batch_id == batch_id)
+        docs = [dict(r) for r in conn.execute(q).mappings()]
+        sources: dict[int, list[dict]] = {}
+        for row in conn.execute(
+            select(
+                t.document_source.c.document_id,
+                t.stored_file.c.original_name,
+                t.stored_file.c.path,
+                t.stored_file.c.sha256,
+                t.stored_file.c.size,
+            )
+            .join(t.stored_file, t.stored_file.c.id == t.document_source.c.file_id)
+            .order_by(t.document_source.c.document_id, t.document_source.c.position)
+        ).mappings():
+            sources.setdefault(row["document_id"], []).append(
+                {
+                    "name": row["original_name"],
+                    "stored": row["path"],
+                    "sha256": row["sha256"],
+                    "size": row["size"],
+                }
+            )
+        pages: dict[int, list[dict]] = {}
+        for row in conn.execute(
+            select(
+                t.page.c.document_id,
+                t.page.c.seq,
+                t.page.c.state,
+                t.page.c.error,
+                t.page.c.rotation,
+                t.page.c.skew,
+                t.page.c.mean_conf,
+                t.page.c.blank,
+                t.page.c.text_source,
+            ).order_by(t.page.c.document_id, t.page.c.seq)
+        ).mappings():
+            item = dict(row)
+            pages.setdefault(item.pop("document_id"), []).append(item)
+    out = []
+    for d in docs:
+        out.append(
+            {
+                "id": d["id"],
+                "fonds": d["fonds"],
+                "record": d["record"],
+                "seq": d["seq"],
+                "name": d["name"],
+                "state": d["state"],
+                "error": d["error"],
+                "sources": sources.get(d["id"], []),
+                "pdfa": (
+                    {"path": d["pdfa_path"], "sha256": d["pdfa_sha256"], "size": d["pdfa_size"]}
+                    if d["pdfa_path"]
+                    else None
+                ),
+                "number": d["number"],
+                "issued_date": d["issued_date"],
+                "type_code": d["type_code"],
+                "type_name": d["type_name"],
+                "organ": d["organ"],
+                "summary": d["summary"],
+                "fields": d["fields"],
+                "pages": pages.get(d["id"], []),
+            }
+        )
+    return out

@@ -1,0 +1,97 @@
+"""Turn a scanner's output folder into a plan: records, documents, files.
+
+Layout rules:
+- each subfolder of the batch is a record (hồ sơ); each file inside it is one document;
+- a subfolder inside a record holding page images is ONE document, pages in file-name order;
+- files at the top level are documents of a record named after the batch;
+- ``record`` overrides: every document goes into that record.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.errors import InputError
+
+IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
+
+
+def natural_key(path: Path) -> list[object]:
+    """Sort ``p2.png`` before ``p10.png``."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", path.name)]
+
+
+def _visible(path: Path) -> bool:
+    return not path.name.startswith(".") and path.name.lower() not in IGNORED_NAMES
+
+
+@dataclass(frozen=True)
+class DocumentPlan:
+    name: str  # path relative to the batch folder
+    files: tuple[Path, ...]  # one file, or a folder's page images in name order
+
+
+@dataclass(frozen=True)
+class RecordPlan:
+    code: str
+    documents: tuple[DocumentPlan, ...]
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    name: str
+    root: Path
+    records: tuple[RecordPlan, ...]
+
+    @property
+    def documents(self) -> list[tuple[str, DocumentPlan]]:
+        return [(r.code, d) for r in self.records for d in r.documents]
+
+
+def _folder_document(root: Path, folder: Path) -> DocumentPlan:
+    files = sorted((p for p in folder.rglob("*") if p.is_file() and _visible(p)), key=natural_key)
+    return DocumentPlan(name=str(folder.relative_to(root)), files=tuple(files))
+
+
+def _documents_in(root: Path, folder: Path) -> list[DocumentPlan]:
+    docs: list[DocumentPlan] = []
+    for entry in sorted(folder.iterdir(), key=natural_key):
+        if not _visible(entry):
+            continue
+        if entry.is_dir():
+            doc = _folder_document(root, entry)
+            if doc.files:
+                docs.append(doc)
+        elif entry.is_file():
+            docs.append(DocumentPlan(name=str(entry.relative_to(root)), files=(entry,)))
+    return docs
+
+
+def plan_batch(root: Path, *, record: str | None = None) -> BatchPlan:
+    """Read the folder layout; nothing is opened or decoded here."""
+    root = Path(root)
+    if not root.is_dir():
+        raise InputError(f"{root} is not a folder: give the folder the scanner wrote", path=root)
+    name = root.resolve().name
+    records: dict[str, list[DocumentPlan]] = {}
+    loose: list[DocumentPlan] = []
+    for entry in sorted(root.iterdir(), key=natural_key):
+        if not _visible(entry):
+            continue
+        if entry.is_dir():
+            docs = _documents_in(root, entry)
+            if docs:
+                records.setdefault(record or entry.name, []).extend(docs)
+        elif entry.is_file():
+            loose.append(DocumentPlan(name=entry.name, files=(entry,)))
+    if loose:
+        records.setdefault(record or name, []).extend(loose)
+    if not records:
+        raise InputError(f"{root} holds no files to archive: check the batch folder", path=root)
+    return BatchPlan(
+        name=name,
+        root=root,
+        records=tuple(RecordPlan(code, tuple(docs)) for code, docs in records.items()),
+    )

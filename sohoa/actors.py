@@ -1,0 +1,110 @@
+"""Dramatiq actors: thin wrappers that decode a message (ids only) and call a stage.
+
+``declare_actors`` binds the actors to a broker and a pipeline context without global state,
+so the embedded mode (a ``StubBroker`` worked by threads in this process) and a real broker
+use the same code.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import dramatiq
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import CurrentMessage
+
+from ingest import InputError
+from sohoa import pipeline
+from sohoa.pipeline import Context
+
+log = logging.getLogger(__name__)
+
+PAGES_QUEUE = "sohoa-pages"
+DOCUMENTS_QUEUE = "sohoa-documents"
+
+
+@dataclass(frozen=True)
+class Actors:
+    broker: dramatiq.Broker
+    recognise: dramatiq.Actor
+    package: dramatiq.Actor
+
+    @property
+    def queues(self) -> tuple[str, str]:
+        return (PAGES_QUEUE, DOCUMENTS_QUEUE)
+
+
+def _last_attempt() -> bool:
+    """True when the message being processed will not be retried after this failure."""
+    message = CurrentMessage.get_current_message()
+    if message is None:
+        return True
+    return message.options.get("retries", 0) >= message.options.get("max_retries", 3)
+
+
+def make_broker() -> dramatiq.Broker:
+    """The embedded broker: messages stay in this process."""
+    broker = StubBroker()
+    broker.add_middleware(CurrentMessage())
+    return broker
+
+
+def declare_actors(ctx: Context, broker: dramatiq.Broker) -> Actors:
+    settings = ctx.settings
+    # A worker's time limit cannot stop a subprocess: tesseract has its own timeout, and
+    # this limit only catches a stage that hangs in Python.
+    page_limit_ms = int((settings.ocr_timeout + settings.osd_timeout + 120) * 1000)
+
+    def recognise(page_id: int) -> None:
+        try:
+            doc_id = pipeline.recognise_page(ctx, page_id)
+        except Exception as exc:
+            log.exception("page %s: unexpected error while recognising", page_id)
+            if _last_attempt():
+                pipeline.record_page_crash(ctx, page_id, exc)
+            raise
+        if doc_id is not None:
+            package_actor.send(doc_id)
+
+    def package(doc_id: int) -> None:
+        try:
+            if pipeline.package_document(ctx, doc_id):
+                pipeline.index_document(ctx, doc_id)
+        except Exception as exc:
+            log.exception("document %s: unexpected error while packaging", doc_id)
+            if _last_attempt():
+                ctx.catalog.document_failed(
+                    doc_id, f"internal error while packaging: {exc!r}", stage="package"
+                )
+            raise
+
+    recognise_actor = dramatiq.Actor(
+        recognise,
+        broker=broker,
+        actor_name="sohoa_recognise_page",
+        queue_name=PAGES_QUEUE,
+        priority=10,
+        options={
+            "max_retries": 3,
+            "min_backoff": 1_000,
+            "max_backoff": 60_000,
+            "time_limit": page_limit_ms,
+            "throws": (InputError,),
+        },
+    )
+    package_actor = dramatiq.Actor(
+        package,
+        broker=broker,
+        actor_name="sohoa_package_document",
+        queue_name=DOCUMENTS_QUEUE,
+        priority=0,  # finish documents first: frees their work files early
+        options={
+            "max_retries": 3,
+            "min_backoff": 1_000,
+            "max_backoff": 60_000,
+            "time_limit": 30 * 60_000,
+            "throws": (InputError,),
+        },
+    )
+    return Actors(broker=broker, recognise=recognise_actor, package=package_actor)

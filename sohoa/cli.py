@@ -1,0 +1,372 @@
+"""The ``sohoa`` command line: a thin layer over the pipeline, catalog and search APIs.
+
+This is the boundary where errors become exit codes (see ``sohoa.errors``) and the only
+place that prints.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ingest import SohoaError
+from sohoa.config import Settings, load_settings
+from sohoa.errors import ExitCode, exit_code_for
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+
+def _setup_logging(verbose: int) -> None:
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(
+        level=level,
+        format="%(message)s",
+        handlers=[RichHandler(console=err, show_path=False, rich_tracebacks=verbose > 1)],
+    )
+    logging.getLogger("dramatiq").setLevel(max(level, logging.WARNING))
+
+
+def boundary(fn: F) -> F:
+    """Turn sohoa errors into one clear message and the documented exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except SohoaError as exc:
+            err.print(f"[bold red]error:[/] {escape(str(exc))}")
+            sys.exit(exit_code_for(exc))
+        except KeyboardInterrupt:
+            err.print("[yellow]interrupted:[/] run the same command again to resume")
+            sys.exit(ExitCode.INTERRUPTED)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _context(settings: Settings) -> Any:
+    from sohoa.pipeline import open_context
+
+    return open_context(settings)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(package_name="sohoa")
+def cli(verbose: int) -> None:
+    """sohoa: scans in, PDF/A and a searchable archive out.
+
+    Settings come from SOHOA_* environment variables (SOHOA_HOME is where the archive
+    lives, default ./sohoa-data); see the README for all of them and the exit codes.
+    """
+    _setup_logging(verbose)
+
+
+# ------------------------------------------------------------------------ ingest
+
+
+@cli.command()
+@click.argument("batch_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--fonds", help="Fonds (phông) code for every record of the batch.")
+@click.option("--record", help="Put every document into this record (hồ sơ) code.")
+@click.option("--languages", "-l", help="Tesseract languages, e.g. vie+eng (the default).")
+@click.option("--pdfa", type=click.Choice(["1", "2"]), help="PDF/A part: 1 (1b) or 2 (2b).")
+@click.option("--workers", "-j", type=int, help="Pages processed in parallel (default: cores).")
+@click.option("--operator", default=lambda: os.environ.get("USER", ""), help="Who runs the batch.")
+@click.option("--force-ocr", is_flag=True, default=None, help="OCR PDF pages that carry text.")
+@click.option("--no-progress", is_flag=True, help="No progress bar (for logs and scripts).")
+@boundary
+def ingest(
+    batch_dir: Path,
+    fonds: str | None,
+    record: str | None,
+    languages: str | None,
+    pdfa: str | None,
+    workers: int | None,
+    operator: str,
+    force_ocr: bool | None,
+    no_progress: bool,
+) -> None:
+    """Archive a folder the scanner wrote: each subfolder is a record, each file a document."""
+    from sohoa import pipeline
+    from sohoa.runner import run_embedded
+
+    settings = load_settings(
+        languages=languages,
+        pdfa=int(pdfa) if pdfa else None,
+        workers=workers,
+        force_ocr=force_ocr,
+    )
+    ctx = _context(settings)
+    try:
+        report = pipeline.intake(ctx, batch_dir, fonds=fonds, record=record, operator=operator)
+        err.print(
+            f"batch [bold]{escape(batch_dir.name)}[/]: {len(report.new_documents)} new documents, "
+            f"{report.pages} pages; {len(report.duplicates)} already archived; "
+            f"{len(report.rejected)} rejected"
+        )
+        show = not no_progress and err.is_terminal
+        with Progress(
+            TextColumn("[bold]pages"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]:.1f} pages/min"),
+            TextColumn("[red]{task.fields[failed]} failed"),
+            TimeElapsedColumn(),
+            console=err,
+            disable=not show,
+        ) as bar:
+            task = bar.add_task("pages", total=None, rate=0.0, failed=0)
+
+            def on_progress(p: Any) -> None:
+                bar.update(
+                    task,
+                    total=p.total or None,
+                    completed=p.done + p.failed,
+                    rate=p.pages_per_minute,
+                    failed=p.failed,
+                )
+
+            final = run_embedded(ctx, {report.batch_id}, on_progress=on_progress)
+        ctx.catalog.finish_batch(report.batch_id)
+        failures = ctx.catalog.failures(report.batch_id)
+        out.print(
+            f"archived {final.done} pages in {final.elapsed:.1f} s "
+            f"({final.pages_per_minute:.1f} pages/min); "
+            f"{final.documents_total - len(failures)} documents ok, {len(failures)} failed"
+        )
+        if failures:
+            out.print("[bold red]failed:[/]")
+            for item in failures:
+                out.print(f"  - {escape(item['error'] or item['name'])}")
+            sys.exit(ExitCode.PARTIAL)
+    finally:
+        ctx.close()
+
+
+# ------------------------------------------------------------------------ search
+
+
+def _highlight(snippet: str) -> str:
+    return re.sub(r"\\\[\\\[(.+?)\]\]", r"[bold yellow]\1[/]", escape(snippet))
+
+
+@cli.command("search")
+@click.argument("query", nargs=-1)
+@click.option("--type", "doc_type", help="Document type code (10) or name (Kế hoạch).")
+@click.option("--organ", help="Issuing body (accent-insensitive, part of the name).")
+@click.option("--from", "date_from", help="Issued on or after (YYYY-MM-DD).")
+@click.option("--to", "date_to", help="Issued on or before (YYYY-MM-DD).")
+@click.option("--number", help="Document number and symbol, e.g. 141/KH-UBND.")
+@click.option("--limit", type=int, default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@boundary
+def search_cmd(
+    query: tuple[str, ...],
+    doc_type: str | None,
+    organ: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    number: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """Find pages: accent-insensitive words, "quoted phrases", document numbers."""
+    import search
+    from sohoa.archive_view import pdf_paths
+
+    settings = load_settings()
+    ctx = _context(settings)
+    try:
+        results = ctx.index.search(
+            search.SearchQuery(
+                text=" ".join(query),
+                type=doc_type,
+                organ=organ,
+                date_from=date_from,
+                date_to=date_to,
+                number=number,
+                limit=limit,
+            )
+        )
+        paths = pdf_paths(ctx, [h.document_id for h in results.hits])
+    finally:
+        ctx.close()
+    if as_json:
+        payload = {
+            "total": results.total,
+            "hits": [
+                {
+                    "document_id": h.document_id,
+                    "number": h.number,
+                    "type": h.type_name,
+                    "organ": h.organ,
+                    "issued": h.issued,
+                    "title": h.title,
+                    "record": h.record,
+                    "fonds": h.fonds,
+                    "exact": h.exact,
+                    "score": h.score,
+                    "pdfa": paths.get(h.document_id),
+                    "pages": [{"page": p.page_no, "snippet": p.snippet} for p in h.pages],
+                }
+                for h in results.hits
+            ],
+        }
+        out.print_json(json.dumps(payload, ensure_ascii=False))
+        return
+    if not results.hits:
+        out.print("no documents found")
+        return
+    out.print(f"{results.total} documents found")
+    for rank, h in enumerate(results.hits, start=1):
+        head = " · ".join(x for x in (h.number, h.type_name, h.issued, h.organ) if x)
+        out.print(f"[bold]{rank}. {escape(head or 'document ' + str(h.document_id))}[/]")
+        if h.title:
+            out.print(f"   {escape(h.title)}")
+        pages = ", ".join(str(p.page_no) for p in h.pages)
+        out.print(f"   pages {pages} · {escape(paths.get(h.document_id) or '')}")
+        for p in h.pages[:3]:
+            out.print(f"   p.{p.page_no}: {_highlight(p.snippet)}")
+
+
+# ------------------------------------------------------------------- statistics
+
+
+def _size(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if value < 1024 or unit == "TB":
+            return f"{value:.1f} {unit}" if unit != "B" else f"{int(value)} B"
+        value /= 1024
+    return f"{n} B"
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@boundary
+def stats(as_json: bool) -> None:
+    """Pages, bytes stored, records and documents; per fonds and per batch."""
+    from archive import stats as archive_stats
+
+    ctx = _context(load_settings())
+    try:
+        figures = archive_stats.collect(ctx.catalog)
+    finally:
+        ctx.close()
+    if as_json:
+        out.print_json(json.dumps(figures, ensure_ascii=False, default=str))
+        return
+    b = figures["bytes"]
+    summary = Table(title="sohoa archive", show_header=False)
+    summary.add_row(
+        "pages",
+        f"{figures['pages']} ({figures['pages_archived']} archived, "
+        f"{figures['pages_failed']} failed)",
+    )
+    summary.add_row(
+        "documents",
+        f"{figures['documents']} ({figures['documents_archived']} "
+        f"archived, {figures['documents_failed']} failed)",
+    )
+    summary.add_row("records", str(figures["records"]))
+    summary.add_row("originals stored", _size(b["originals"]))
+    summary.add_row("PDF/A stored", _size(b["pdfa"]))
+    summary.add_row("OCR output stored", _size(b["ocr"]))
+    out.print(summary)
+    fonds = Table(title="per fonds")
+    for col in ("fonds", "records", "documents", "archived", "pages", "PDF/A"):
+        fonds.add_column(col)
+    for f in figures["per_fonds"]:
+        fonds.add_row(
+            f["fonds"],
+            str(f["records"]),
+            str(f["documents"]),
+            str(f["documents_archived"]),
+            str(f["pages"]),
+            _size(f["pdfa_bytes"]),
+        )
+    out.print(fonds)
+    batches = Table(title="per batch")
+    for col in ("batch", "name", "started", "documents", "pages", "failed pages"):
+        batches.add_column(col)
+    for row in figures["per_batch"]:
+        batches.add_row(
+            str(row["batch"]),
+            row["name"],
+            (row["started"] or "")[:19],
+            str(row["documents"]),
+            str(row["pages"]),
+            str(row["pages_failed"]),
+        )
+    out.print(batches)
+
+
+@cli.command()
+@click.option("--batch", "batch_id", type=int, help="Only this batch.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@boundary
+def documents(batch_id: int | None, as_json: bool) -> None:
+    """List documents with their files, metadata and page states."""
+    from archive import stats as archive_stats
+
+    ctx = _context(load_settings())
+    try:
+        docs = archive_stats.documents(ctx.catalog, batch_id=batch_id)
+    finally:
+        ctx.close()
+    if as_json:
+        out.print_json(json.dumps(docs, ensure_ascii=False, default=str))
+        return
+    table = Table()
+    for col in ("id", "record", "name", "state", "number", "date", "type", "pages", "PDF/A"):
+        table.add_column(col)
+    for d in docs:
+        table.add_row(
+            str(d["id"]),
+            d["record"],
+            d["name"],
+            d["state"],
+            d["number"],
+            d["issued_date"],
+            d["type_name"],
+            str(len(d["pages"])),
+            (d["pdfa"] or {}).get("path", ""),
+        )
+    out.print(table)
+
+
+@cli.command("make-sample")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--seed", type=int, default=0, show_default=True)
+@boundary
+def make_sample(folder: Path, seed: int) -> None:
+    """Write a generated sample batch (Vietnamese administrative scans) into FOLDER."""
+    from sohoa.synthetic_docs import make_sample_batch
+
+    info = make_sample_batch(folder, seed=seed)
+    out.print(f"sample batch written to {folder} ({len(info.get('documents', []))} documents)")
+
+
+def main() -> None:
+    cli(prog_name="sohoa")
+
+
+if __name__ == "__main__":
+    main()

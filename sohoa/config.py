@@ -1,0 +1,102 @@
+"""Settings: read in one place, validated, from ``SOHOA_*`` variables and an optional TOML file.
+
+Precedence (highest first): explicit keyword arguments, environment variables, the TOML file
+named by ``SOHOA_CONFIG`` (default ``$SOHOA_HOME/sohoa.toml`` when it exists), defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from ingest.errors import ConfigError
+
+
+def _default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _config_file() -> Path | None:
+    explicit = os.environ.get("SOHOA_CONFIG")
+    if explicit:
+        return Path(explicit)
+    home = Path(os.environ.get("SOHOA_HOME", "sohoa-data"))
+    candidate = home / "sohoa.toml"
+    return candidate if candidate.exists() else None
+
+
+class Settings(BaseSettings):
+    """Every setting sohoa reads. Each maps to ``SOHOA_<NAME>`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="SOHOA_", extra="ignore", frozen=True)
+
+    home: Path = Field(Path("sohoa-data"), description="where the catalog and stored files live")
+    database_url: str = Field("", description="catalog URL; default SQLite file in home")
+    languages: str = Field("vie+eng", description="tesseract languages, joined with +")
+    workers: int = Field(default_factory=_default_workers, ge=1, description="pages in parallel")
+    pdfa: int = Field(2, description="PDF/A part: 1 (PDF/A-1b) or 2 (PDF/A-2b)")
+    jpeg_quality: int = Field(60, ge=20, le=95, description="JPEG quality of grey/colour pages")
+    ocr_timeout: float = Field(300.0, gt=0, description="seconds one tesseract run may take")
+    osd_timeout: float = Field(60.0, gt=0, description="seconds orientation detection may take")
+    rasterise_dpi: int = Field(300, ge=72, le=1200, description="dpi for image-only PDF pages")
+    default_dpi: int = Field(300, ge=72, le=2400, description="dpi assumed when a scan has none")
+    max_pixels: int = Field(180_000_000, gt=0, description="largest page image accepted")
+    max_file_bytes: int = Field(2_000_000_000, gt=0, description="largest input file accepted")
+    force_ocr: bool = Field(False, description="OCR PDF pages that already carry text")
+    fonds: str = Field("default", description="fonds code used when --fonds is not given")
+    thresholding: int | None = Field(None, description="tesseract thresholding_method (2=Sauvola)")
+
+    @field_validator("pdfa")
+    @classmethod
+    def _check_pdfa(cls, value: int) -> int:
+        if value not in (1, 2):
+            raise ValueError("SOHOA_PDFA must be 1 or 2")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _config_file()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    @cached_property
+    def catalog_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.home / 'catalog.sqlite').resolve()}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings, turning validation problems into one readable ``ConfigError``."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"invalid configuration ({problems}); fix the SOHOA_* setting") from exc
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read the configuration file: {exc}") from exc

@@ -1,0 +1,381 @@
+"""The stages wired together: intake, recognise a page, package a document, index it.
+
+Each stage is a plain function of ``(Context, id)`` that reads what it needs from the catalog,
+does its work, and records the result in the catalog. Each is idempotent: a stage called
+again for work already done returns without doing anything, which is what makes resuming
+after a crash and re-delivered queue messages safe. The Dramatiq actors in
+``sohoa.actors`` are thin wrappers around these functions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image
+
+import archive
+import metadata
+import ocr
+import search
+from archive import Catalog, PageSource
+from archive.storage import atomic_path, atomic_write, copy_atomic, sha256_file
+from ingest import InputError, SohoaError, ToolError, ToolTimeoutError
+from ingest.discover import plan_batch
+from ingest.sources import SourceFile, inspect_file, load_page, pdf_page_text
+from sohoa.config import Settings
+
+log = logging.getLogger(__name__)
+
+MEDIA_TYPES = {
+    "tiff": "image/tiff",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "pdf": "application/pdf",
+}
+SUFFIXES = {"tiff": ".tif", "jpeg": ".jpg", "png": ".png", "pdf": ".pdf"}
+
+
+@dataclass
+class Context:
+    """What every stage needs; built once per process by :func:`open_context`."""
+
+    settings: Settings
+    catalog: Catalog
+    index: search.SqliteIndex
+
+    @property
+    def home(self) -> Path:
+        return self.settings.home
+
+    def close(self) -> None:
+        self.catalog.close()
+
+
+def open_context(settings: Settings) -> Context:
+    settings.home.mkdir(parents=True, exist_ok=True)
+    catalog = Catalog(settings.catalog_url)
+    catalog.create()
+    index_path = catalog.sqlite_path or str(settings.home / "search.sqlite")
+    index = search.SqliteIndex(Path(index_path))
+    index.ensure_schema()
+    return Context(settings=settings, catalog=catalog, index=index)
+
+
+# ---------------------------------------------------------------------- intake
+
+
+@dataclass
+class IntakeReport:
+    batch_id: int
+    new_documents: list[int] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (name, reason)
+    pages: int = 0
+
+
+def _safe_part(text: str) -> str:
+    cleaned = re.sub(r"[^\w.-]+", "_", text, flags=re.UNICODE).strip("._")
+    return cleaned or "x"
+
+
+def _store_original(ctx: Context, path: Path, sha: str) -> int:
+    """Keep the scanner's file under originals/, once per content (by SHA-256)."""
+    existing = ctx.catalog.find_file("original", sha)
+    if existing is not None and (ctx.home / existing["path"]).exists():
+        return existing["id"]
+    suffix = path.suffix.lower()[:10] if path.suffix else ""
+    rel = f"originals/{sha[:2]}/{sha}{suffix}"
+    copy_atomic(path, ctx.home / rel)
+    return ctx.catalog.register_file(
+        kind="original",
+        path=rel,
+        size=path.stat().st_size,
+        sha256=sha,
+        media_type="",
+        original_name=str(path),
+    )
+
+
+def intake(
+    ctx: Context,
+    batch_dir: Path,
+    *,
+    fonds: str | None = None,
+    record: str | None = None,
+    operator: str = "",
+) -> IntakeReport:
+    """Register a batch: every document, its stored originals and its pages.
+
+    Documents already archived (same files by checksum) are skipped; documents that failed
+    before are registered afresh. A file that cannot be read fails its document only.
+    """
+    plan = plan_batch(batch_dir, record=record)
+    fonds_code = fonds or ctx.settings.fonds
+    batch_id = ctx.catalog.begin_batch(plan.name, str(Path(batch_dir).resolve()), operator=operator)
+    report = IntakeReport(batch_id=batch_id)
+    for record_code, doc in plan.documents:
+        hashes = [sha256_file(f) for f in doc.files]
+        source_key = hashlib.sha256("\n".join(hashes).encode()).hexdigest()
+        existing = ctx.catalog.find_document(source_key)
+        if existing is not None:
+            if existing["state"] != "failed":
+                report.duplicates.append(doc.name)
+                continue
+            ctx.catalog.forget_failed_document(existing["id"])
+        record_id = ctx.catalog.ensure_record(fonds_code, record_code)
+        file_ids = [_store_original(ctx, f, sha) for f, sha in zip(doc.files, hashes, strict=True)]
+        pages: list[PageSource] = []
+        error = None
+        try:
+            for file_id, path in zip(file_ids, doc.files, strict=True):
+                src: SourceFile = inspect_file(
+                    path,
+                    max_pixels=ctx.settings.max_pixels,
+                    max_bytes=ctx.settings.max_file_bytes,
+                )
+                pages.extend(PageSource(file_id, i, src.kind) for i in range(src.pages))
+        except InputError as exc:
+            error = str(exc)
+            pages = []
+        doc_id, page_ids = ctx.catalog.add_document(
+            record_id=record_id,
+            batch_id=batch_id,
+            name=doc.name,
+            source_key=source_key,
+            source_files=file_ids,
+            pages=pages,
+            error=error,
+        )
+        if error:
+            report.rejected.append((doc.name, error))
+        else:
+            report.new_documents.append(doc_id)
+            report.pages += len(page_ids)
+    return report
+
+
+# ------------------------------------------------------------------- recognise
+
+
+def _work_path(ctx: Context, page_id: int) -> Path:
+    return ctx.home / "work" / f"{page_id}.pnm"
+
+
+def _save_pnm(image: Image.Image, target: Path) -> None:
+    """Uncompressed PBM/PGM/PPM: the fastest format for tesseract and the packager to read."""
+    with atomic_path(target) as tmp:
+        image.save(tmp, format="PPM")
+
+
+def recognise_page(ctx: Context, page_id: int) -> int | None:
+    """Prepare and recognise one page. Returns the document id when this page completed its
+    document (the caller then queues packaging), otherwise None."""
+    job = ctx.catalog.page_job(page_id)
+    doc_id = job["document_id"]
+    if job["state"] != "received" or job["document_state"] != "pending":
+        return None
+    source = ctx.home / job["source_path"]
+    name = f"{job['source_name']}"
+    s = ctx.settings
+    try:
+        text_layer = None
+        if job["source_kind"] == "pdf" and not s.force_ocr:
+            text_layer = pdf_page_text(source, job["source_index"], dpi=s.rasterise_dpi)
+        loaded = load_page(
+            source,
+            job["source_index"],
+            kind=job["source_kind"],
+            max_pixels=s.max_pixels,
+            default_dpi=s.default_dpi,
+            rasterise_dpi=s.rasterise_dpi,
+        )
+        if text_layer is not None:
+            # The page keeps its own text and geometry: no rotation, no deskew, no OCR.
+            prepared = ocr.PreparedPage(image=loaded.image, rotation=0, skew=0.0, blank=False)
+        else:
+            prepared = ocr.prepare_page(loaded.image, osd_timeout=s.osd_timeout)
+        work = _work_path(ctx, page_id)
+        _save_pnm(prepared.image, work)
+        if text_layer is not None:
+            result = text_layer
+        elif prepared.blank:
+            result = ocr.OcrResult(
+                lines=(),
+                width=prepared.image.width,
+                height=prepared.image.height,
+                dpi=loaded.dpi,
+                engine="none (blank page)",
+                languages=s.languages,
+            )
+        else:
+            result = ocr.run_ocr(
+                work,
+                languages=s.languages,
+                dpi=round(loaded.dpi),
+                timeout=s.ocr_timeout,
+                thresholding=s.thresholding,
+            )
+        ocr_rel = f"ocr/{doc_id}/{job['seq']:04d}.json"
+        payload = json.dumps(result.to_dict(), ensure_ascii=False).encode()
+        with atomic_write(ctx.home / ocr_rel) as fh:
+            fh.write(payload)
+        ocr_file_id = ctx.catalog.register_file(
+            kind="ocr",
+            path=ocr_rel,
+            size=len(payload),
+            sha256=hashlib.sha256(payload).hexdigest(),
+            media_type="application/json",
+        )
+    except (InputError, ToolTimeoutError) as exc:
+        _fail_page(ctx, page_id, doc_id, f"{name} page {job['source_index'] + 1}: {exc}")
+        return None
+    except ToolError as exc:
+        if not exc.permanent and job["attempts"] < 3:
+            raise  # the actor's retry policy tries again with backoff
+        _fail_page(ctx, page_id, doc_id, f"{name} page {job['source_index'] + 1}: {exc}")
+        return None
+    facts = {
+        "dpi": loaded.dpi,
+        "width": prepared.image.width,
+        "height": prepared.image.height,
+        "rotation": prepared.rotation,
+        "skew": round(prepared.skew, 3),
+        "blank": prepared.blank,
+        "text_source": "pdf" if text_layer is not None else "ocr",
+        "ocr_engine": result.engine,
+        "languages": result.languages,
+        "mean_conf": result.mean_conf,
+        "text": result.text,
+        "ocr_file_id": ocr_file_id,
+        "work_path": str(work.relative_to(ctx.home)),
+    }
+    return doc_id if ctx.catalog.page_recognised(page_id, doc_id, facts) else None
+
+
+def record_page_crash(ctx: Context, page_id: int, exc: BaseException) -> None:
+    """A bug, not bad input: fail the page with the exception so the batch can finish."""
+    job = ctx.catalog.page_job(page_id)
+    _fail_page(ctx, page_id, job["document_id"], f"internal error: {exc!r} (see the log)")
+
+
+def _fail_page(ctx: Context, page_id: int, doc_id: int, message: str) -> None:
+    log.warning("page %s failed: %s", page_id, message)
+    ctx.catalog.page_failed(page_id, doc_id, message, stage="recognise")
+
+
+# --------------------------------------------------------------------- package
+
+
+def _load_ocr(ctx: Context, rel: str | None) -> ocr.OcrResult | None:
+    if not rel:
+        return None
+    data = json.loads((ctx.home / rel).read_text(encoding="utf-8"))
+    return ocr.OcrResult.from_dict(data)
+
+
+def pdfa_relpath(fonds: str, record: str, seq: int) -> str:
+    """TT05 file name: the record code, a dot, the document's sequence number in the record."""
+    rec = _safe_part(record)
+    return f"pdfa/{_safe_part(fonds)}/{rec}/{rec}.{seq:07d}.pdf"
+
+
+def package_document(ctx: Context, doc_id: int) -> bool:
+    """Extract metadata and build the document's PDF/A. Returns True when it packaged."""
+    job = ctx.catalog.document_job(doc_id)
+    if job["state"] != "packaging":
+        return False
+    try:
+        results = [_load_ocr(ctx, p["ocr_path"]) for p in job["pages"]]
+        first = next((r for r in results if r is not None and r.lines), None)
+        meta = metadata.extract_metadata(first) if first is not None else None
+        fields = meta.to_dict() if meta is not None else {}
+
+        def value(name: str) -> str:
+            item = getattr(meta, name, None) if meta is not None else None
+            return item.value if item is not None else ""
+
+        number = (meta.number_symbol or "") if meta is not None else ""
+        columns = {
+            "number": number,
+            "issued_date": value("issued_date"),
+            "type_code": value("type_code"),
+            "type_name": value("type_name"),
+            "organ": value("organ"),
+            "summary": value("summary"),
+            "fields": fields,
+        }
+        pages = [
+            archive.PdfPage(
+                image_path=ctx.home / p["work_path"],
+                dpi=p["dpi"] or ctx.settings.default_dpi,
+                ocr=r if r is not None and r.lines else None,
+            )
+            for p, r in zip(job["pages"], results, strict=True)
+        ]
+        info = archive.PdfInfo(
+            title=columns["summary"] or Path(job["name"]).stem,
+            creator=columns["organ"],
+            subject=columns["summary"],
+            identifier=number,
+            date=columns["issued_date"],
+            doc_type=columns["type_name"],
+            language="vi",
+        )
+        rel = pdfa_relpath(job["fonds_code"], job["record_code"], job["seq"])
+        target = ctx.home / rel
+        archive.build_pdfa(
+            pages,
+            target,
+            info=info,
+            part=ctx.settings.pdfa,
+            jpeg_quality=ctx.settings.jpeg_quality,
+        )
+        pdf = {
+            "path": rel,
+            "size": target.stat().st_size,
+            "sha256": sha256_file(target),
+            "media_type": "application/pdf",
+            "original_name": job["name"],
+        }
+    except (SohoaError, OSError, ValueError) as exc:
+        message = f"{job['name']}: packaging failed: {exc}"
+        log.warning("document %s: %s", doc_id, message)
+        ctx.catalog.document_failed(doc_id, message, stage="package")
+        return False
+    ctx.catalog.document_packaged(doc_id, pdf=pdf, columns=columns)
+    for p in job["pages"]:
+        if p["work_path"]:
+            (ctx.home / p["work_path"]).unlink(missing_ok=True)
+    return True
+
+
+def index_document(ctx: Context, doc_id: int) -> bool:
+    """Put a packaged document's pages into the search index (idempotent by page id)."""
+    job = ctx.catalog.document_job(doc_id)
+    if job["state"] != "packaged":
+        return False
+    entries = [
+        search.PageEntry(
+            page_id=p["id"],
+            document_id=doc_id,
+            page_no=p["seq"],
+            text=p["text"] or "",
+            number=job["number"],
+            type_code=job["type_code"],
+            type_name=job["type_name"],
+            organ=job["organ"],
+            issued=job["issued_date"],
+            title=job["summary"] or job["name"],
+            record=job["record_code"],
+            fonds=job["fonds_code"],
+        )
+        for p in job["pages"]
+    ]
+    ctx.index.index_pages(entries)
+    ctx.catalog.document_indexed(doc_id)
+    return True
