@@ -14,6 +14,7 @@ from typing import BinaryIO
 from ingest.errors import StorageError
 
 CHUNK = 1 << 20
+FILE_MODE = 0o644  # mkstemp creates 0600; stored files are readable by the archive's readers
 
 
 def sha256_file(path: Path) -> str:
@@ -52,6 +53,7 @@ def atomic_write(target: Path) -> Iterator[BinaryIO]:
         raise StorageError(f"cannot write into {target.parent}: {exc.strerror}", path=target) from exc
     tmp = Path(tmp_name)
     try:
+        os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "wb") as fh:
             yield fh
             fh.flush()
@@ -73,6 +75,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=target.parent)
+        os.fchmod(fd, FILE_MODE)
         os.close(fd)
     except OSError as exc:
         raise StorageError(f"cannot write into {target.parent}: {exc.strerror}", path=target) from exc
