@@ -1,0 +1,91 @@
+"""Prepare and recognise a page with as few tesseract runs as possible.
+
+Most scanned pages are upright, so orientation detection (a separate tesseract run costing
+about a third of a recognition) is not run up front. The page is deskewed and recognised
+once; only when the result looks like a page read sideways or upside down (few confident
+words) is orientation detected, the page turned and recognised again, keeping the better of
+the two readings.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from PIL import Image
+
+from ocr.orient import rotate_clockwise
+from ocr.prepare import PreparedPage, prepare_page
+from ocr.tesseract import detect_orientation, run_ocr
+from ocr.types import OcrResult
+
+log = logging.getLogger(__name__)
+
+#: A word read with at least this confidence counts as confidently read.
+CONFIDENT_WORD = 80.0
+#: Below this share of confident words a page is suspected of being turned.
+MIN_CONFIDENT_SHARE = 0.6
+#: Fewer words than this on a non-blank page is suspicious too.
+MIN_WORDS = 5
+
+
+def confident_share(result: OcrResult) -> float:
+    words = [w for w in result.words if w.conf >= 0]
+    if not words:
+        return 0.0
+    return sum(1 for w in words if w.conf >= CONFIDENT_WORD) / len(words)
+
+
+def orientation_suspect(result: OcrResult) -> bool:
+    """True when a reading looks like a turned page: few words, or few confident ones."""
+    return len(result.words) < MIN_WORDS or confident_share(result) < MIN_CONFIDENT_SHARE
+
+
+def _score(result: OcrResult) -> tuple[float, int]:
+    return (confident_share(result), len(result.words))
+
+
+def recognise_page(
+    image: Image.Image,
+    *,
+    dpi: float,
+    save: Callable[[Image.Image], Path],
+    languages: str = "vie+eng",
+    ocr_timeout: float = 300,
+    osd_timeout: float = 60,
+    thresholding: int | None = None,
+) -> tuple[PreparedPage, OcrResult | None]:
+    """Deskew, recognise, and turn the page only when the reading says it must.
+
+    ``save`` writes the prepared image where tesseract (and later the packager) reads it and
+    returns the path; it is called again if the page is turned. Returns the prepared page and
+    the reading, or ``None`` as the reading for a blank page (nothing to recognise).
+    """
+    prepared = prepare_page(image, orient=False)
+    if prepared.blank:
+        save(prepared.image)
+        return prepared, None
+
+    def read(page: PreparedPage) -> OcrResult:
+        path = save(page.image)
+        return run_ocr(
+            path, languages=languages, dpi=round(dpi), timeout=ocr_timeout,
+            thresholding=thresholding,
+        )
+
+    result = read(prepared)
+    if not orientation_suspect(result):
+        return prepared, result
+    rotation, confidence = detect_orientation(prepared.image, timeout=osd_timeout, dpi=dpi)
+    if not rotation:
+        return prepared, result
+    log.info("page read poorly; turning it %d degrees (OSD confidence %.1f)", rotation, confidence)
+    turned = prepare_page(rotate_clockwise(image, rotation), orient=False)
+    turned = replace(turned, rotation=rotation)
+    second = read(turned)
+    if _score(second) >= _score(result):
+        return turned, second
+    save(prepared.image)  # the first reading was better: put its image back for packaging
+    return prepared, result
