@@ -71,7 +71,10 @@ def recognise_page(
     def read(page: PreparedPage) -> OcrResult:
         path = save(page.image)
         return run_ocr(
-            path, languages=languages, dpi=round(dpi), timeout=ocr_timeout,
+            path,
+            languages=languages,
+            dpi=round(dpi),
+            timeout=ocr_timeout,
             thresholding=thresholding,
         )
 

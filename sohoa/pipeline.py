@@ -194,31 +194,34 @@ def recognise_page(ctx: Context, page_id: int) -> int | None:
             default_dpi=s.default_dpi,
             rasterise_dpi=s.rasterise_dpi,
         )
+        work = _work_path(ctx, page_id)
+
+        def save(image: Image.Image) -> Path:
+            _save_pnm(image, work)
+            return work
+
         if text_layer is not None:
             # The page keeps its own text and geometry: no rotation, no deskew, no OCR.
             prepared = ocr.PreparedPage(image=loaded.image, rotation=0, skew=0.0, blank=False)
-        else:
-            prepared = ocr.prepare_page(loaded.image, osd_timeout=s.osd_timeout)
-        work = _work_path(ctx, page_id)
-        _save_pnm(prepared.image, work)
-        if text_layer is not None:
+            save(prepared.image)
             result = text_layer
-        elif prepared.blank:
-            result = ocr.OcrResult(
+        else:
+            prepared, reading = ocr.recognise_page(
+                loaded.image,
+                dpi=loaded.dpi,
+                save=save,
+                languages=s.languages,
+                ocr_timeout=s.ocr_timeout,
+                osd_timeout=s.osd_timeout,
+                thresholding=s.thresholding,
+            )
+            result = reading or ocr.OcrResult(
                 lines=(),
                 width=prepared.image.width,
                 height=prepared.image.height,
                 dpi=loaded.dpi,
                 engine="none (blank page)",
                 languages=s.languages,
-            )
-        else:
-            result = ocr.run_ocr(
-                work,
-                languages=s.languages,
-                dpi=round(loaded.dpi),
-                timeout=s.ocr_timeout,
-                thresholding=s.thresholding,
             )
         ocr_rel = f"ocr/{doc_id}/{job['seq']:04d}.json"
         payload = json.dumps(result.to_dict(), ensure_ascii=False).encode()
@@ -232,12 +235,12 @@ def recognise_page(ctx: Context, page_id: int) -> int | None:
             media_type="application/json",
         )
     except (InputError, ToolTimeoutError) as exc:
-        _fail_page(ctx, page_id, doc_id, f"{name} page {job['source_index'] + 1}: {exc}")
+        _fail_page(ctx, page_id, doc_id, _page_error(name, job["source_index"], exc))
         return None
     except ToolError as exc:
         if not exc.permanent and job["attempts"] < 3:
             raise  # the actor's retry policy tries again with backoff
-        _fail_page(ctx, page_id, doc_id, f"{name} page {job['source_index'] + 1}: {exc}")
+        _fail_page(ctx, page_id, doc_id, _page_error(name, job["source_index"], exc))
         return None
     facts = {
         "dpi": loaded.dpi,
@@ -255,6 +258,14 @@ def recognise_page(ctx: Context, page_id: int) -> int | None:
         "work_path": str(work.relative_to(ctx.home)),
     }
     return doc_id if ctx.catalog.page_recognised(page_id, doc_id, facts) else None
+
+
+def _page_error(name: str, index: int, exc: SohoaError) -> str:
+    """One sentence naming the file and page (messages from intake already name the file)."""
+    text = str(exc)
+    if name in text:
+        return f"{text} (page {index + 1})"
+    return f"{name}, page {index + 1}: {text}"
 
 
 def record_page_crash(ctx: Context, page_id: int, exc: BaseException) -> None:
