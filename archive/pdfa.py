@@ -153,7 +153,9 @@ def _raster_image(pdf: pikepdf.Pdf, img: Image.Image, quality: int) -> pikepdf.S
     Flate attempt is worth its time.
     """
     buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=quality, optimize=True, progressive=True)
+    # Optimised Huffman tables save 5% for 20 ms a page; progressive would save 3% more for
+    # another 70 ms (measured on A4 300 dpi grey scans), so it is not used.
+    img.save(buf, "JPEG", quality=quality, optimize=True)
     data, filter_ = buf.getvalue(), pikepdf.Name.DCTDecode
     histogram = img.convert("L").histogram() if img.mode != "L" else img.histogram()
     if max(histogram) >= FLATE_BACKGROUND_SHARE * img.width * img.height:
