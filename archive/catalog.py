@@ -9,13 +9,14 @@ workers can never both package the same document.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, select
+from sqlalchemy import Connection, Engine, and_, create_engine, event, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from archive import schema as t
@@ -302,50 +303,97 @@ class Catalog:
 
     # ------------------------------------------------------------- processing
 
-    def page_job(self, page_id: int) -> dict:
-        """What a worker needs to process a page: the page row and its source file."""
-        with self.tx() as conn:
-            row = (
-                conn.execute(
-                    select(
-                        t.page,
-                        t.stored_file.c.path.label("source_path"),
-                        t.stored_file.c.original_name.label("source_name"),
-                        t.document.c.state.label("document_state"),
-                    )
-                    .join(t.stored_file, t.stored_file.c.id == t.page.c.source_file_id)
-                    .join(t.document, t.document.c.id == t.page.c.document_id)
-                    .where(t.page.c.id == page_id)
+    def _page_job(self, conn: Connection, page_id: int) -> dict | None:
+        row = (
+            conn.execute(
+                select(
+                    t.page,
+                    t.stored_file.c.path.label("source_path"),
+                    t.stored_file.c.original_name.label("source_name"),
+                    t.document.c.state.label("document_state"),
                 )
-                .mappings()
-                .first()
+                .join(t.stored_file, t.stored_file.c.id == t.page.c.source_file_id)
+                .join(t.document, t.document.c.id == t.page.c.document_id)
+                .where(t.page.c.id == page_id)
             )
-            if row is None:
-                raise NotFoundError(f"page {page_id} is not in the catalog")
+            .mappings()
+            .first()
+        )
+        return dict(row) if row else None
+
+    def page_job(self, page_id: int) -> dict:
+        """The page row with its source file and document state (no claim taken)."""
+        with self.tx() as conn:
+            job = self._page_job(conn, page_id)
+        if job is None:
+            raise NotFoundError(f"page {page_id} is not in the catalog")
+        return job
+
+    def claim_page(self, page_id: int, *, lease: float) -> dict | None:
+        """Take a page for recognition; None when it is done, failed, or held by a live claim.
+
+        The returned job carries a ``claim`` token; results are recorded only while the page
+        still holds that token, so a worker whose lease expired (it hung, or was killed and
+        its work re-queued) can never overwrite the work of the worker that took over.
+        """
+        token = uuid4().hex
+        stamp = now()
+        cutoff = stamp - timedelta(seconds=lease)
+        pending = select(t.document.c.id).where(t.document.c.state == "pending")
+        with self.tx() as conn:
+            taken = conn.execute(
+                t.page.update()
+                .where(
+                    t.page.c.id == page_id,
+                    t.page.c.document_id.in_(pending),
+                    or_(
+                        t.page.c.state == "received",
+                        and_(t.page.c.state == "working", t.page.c.claimed_at < cutoff),
+                    ),
+                )
+                .values(
+                    state="working",
+                    claim=token,
+                    claimed_at=stamp,
+                    attempts=t.page.c.attempts + 1,
+                    updated_at=stamp,
+                )
+            ).rowcount
+            if not taken:
+                return None
+            job = self._page_job(conn, page_id)
+        assert job is not None
+        return job
+
+    def release_page(self, page_id: int, *, claim: str) -> None:
+        """Give a claimed page back (a transient error: it will be retried)."""
+        with self.tx() as conn:
             conn.execute(
                 t.page.update()
-                .where(t.page.c.id == page_id)
-                .values(attempts=t.page.c.attempts + 1, updated_at=now())
+                .where(t.page.c.id == page_id, t.page.c.claim == claim)
+                .values(state="received", claim=None, updated_at=now())
             )
-        return dict(row)
 
-    def _lock_document(self, conn: Connection, doc_id: int) -> str | None:
-        query = select(t.document.c.state).where(t.document.c.id == doc_id)
+    def _lock_document(self, conn: Connection, doc_id: int) -> dict | None:
+        query = select(t.document.c.state, t.document.c.claim).where(t.document.c.id == doc_id)
         if conn.dialect.name != "sqlite":  # SQLite already holds the write lock (BEGIN IMMEDIATE)
             query = query.with_for_update()
-        return conn.execute(query).scalar()
+        row = conn.execute(query).mappings().first()
+        return dict(row) if row else None
 
-    def page_recognised(self, page_id: int, doc_id: int, facts: dict[str, Any]) -> bool:
+    def page_recognised(
+        self, page_id: int, doc_id: int, facts: dict[str, Any], *, claim: str
+    ) -> bool:
         """Record a recognised page. True when this call completed the document: the caller
         then hands it to packaging (exactly one caller ever gets True for a document)."""
         with self.tx() as conn:
-            doc_state = self._lock_document(conn, doc_id)
-            conn.execute(
+            doc = self._lock_document(conn, doc_id)
+            updated = conn.execute(
                 t.page.update()
-                .where(t.page.c.id == page_id)
-                .values(state="recognised", error=None, updated_at=now(), **facts)
-            )
-            if doc_state != "pending":
+                .where(t.page.c.id == page_id, t.page.c.claim == claim, t.page.c.state == "working")
+                .values(state="recognised", error=None, claim=None, updated_at=now(), **facts)
+            ).rowcount
+            if not updated or doc is None or doc["state"] != "pending":
                 return False
             remaining = conn.execute(
                 select(func.count())
@@ -362,15 +410,19 @@ class Catalog:
             self.add_event(conn, "recognised", document_id=doc_id)
         return True
 
-    def page_failed(self, page_id: int, doc_id: int, error: str, *, stage: str) -> None:
+    def page_failed(
+        self, page_id: int, doc_id: int, error: str, *, stage: str, claim: str | None = None
+    ) -> None:
         """A page failed: the page and its document are marked failed with the reason."""
         with self.tx() as conn:
             self._lock_document(conn, doc_id)
-            conn.execute(
-                t.page.update()
-                .where(t.page.c.id == page_id)
-                .values(state="failed", error=error, updated_at=now())
-            )
+            query = t.page.update().where(t.page.c.id == page_id)
+            if claim is not None:
+                query = query.where(t.page.c.claim == claim)
+            if not conn.execute(
+                query.values(state="failed", error=error, claim=None, updated_at=now())
+            ).rowcount:
+                return
             conn.execute(
                 t.document.update()
                 .where(t.document.c.id == doc_id, t.document.c.state != "failed")
@@ -384,16 +436,38 @@ class Catalog:
                 detail={"stage": stage, "error": error},
             )
 
-    def document_failed(self, doc_id: int, error: str, *, stage: str) -> None:
+    def claim_document(self, doc_id: int, *, lease: float) -> str | None:
+        """Take a complete document for packaging; the token fences the final commit."""
+        token = uuid4().hex
+        stamp = now()
+        cutoff = stamp - timedelta(seconds=lease)
         with self.tx() as conn:
-            conn.execute(
+            taken = conn.execute(
                 t.document.update()
-                .where(t.document.c.id == doc_id)
-                .values(state="failed", error=error, updated_at=now())
-            )
-            self.add_event(
-                conn, "failed", document_id=doc_id, detail={"stage": stage, "error": error}
-            )
+                .where(
+                    t.document.c.id == doc_id,
+                    or_(
+                        t.document.c.state == "packaging",
+                        and_(t.document.c.state == "packing", t.document.c.claimed_at < cutoff),
+                    ),
+                )
+                .values(state="packing", claim=token, claimed_at=stamp, updated_at=stamp)
+            ).rowcount
+        return token if taken else None
+
+    def document_failed(
+        self, doc_id: int, error: str, *, stage: str, claim: str | None = None
+    ) -> None:
+        with self.tx() as conn:
+            query = t.document.update().where(t.document.c.id == doc_id)
+            if claim is not None:
+                query = query.where(t.document.c.claim == claim)
+            if conn.execute(
+                query.values(state="failed", error=error, claim=None, updated_at=now())
+            ).rowcount:
+                self.add_event(
+                    conn, "failed", document_id=doc_id, detail={"stage": stage, "error": error}
+                )
 
     def document_job(self, doc_id: int) -> dict:
         """A document with its record, fonds and pages (in order), for packaging/indexing."""
@@ -427,15 +501,36 @@ class Catalog:
         return {**dict(doc), "pages": [dict(p) for p in pages]}
 
     def document_packaged(
-        self, doc_id: int, *, pdf: dict[str, Any], columns: dict[str, Any]
-    ) -> None:
+        self,
+        doc_id: int,
+        *,
+        claim: str,
+        pdf: dict[str, Any],
+        columns: dict[str, Any],
+        publish: Callable[[], None],
+    ) -> bool:
+        """Commit a packaged document if this worker still holds its claim.
+
+        ``publish`` moves the finished PDF/A into place; it runs inside the transaction,
+        with the document row locked, so of two workers that both built the file only the
+        claim holder's copy is ever published and recorded. False when the claim was lost.
+        """
         with self.tx() as conn:
+            doc = self._lock_document(conn, doc_id)
+            if doc is None or doc["state"] != "packing" or doc["claim"] != claim:
+                return False
+            publish()
             file_id = self.add_file(conn, kind="pdfa", **pdf)
             conn.execute(
                 t.document.update()
                 .where(t.document.c.id == doc_id)
                 .values(
-                    state="packaged", pdf_file_id=file_id, error=None, updated_at=now(), **columns
+                    state="packaged",
+                    pdf_file_id=file_id,
+                    error=None,
+                    claim=None,
+                    updated_at=now(),
+                    **columns,
                 )
             )
             conn.execute(
@@ -449,35 +544,55 @@ class Catalog:
                 document_id=doc_id,
                 detail={"path": pdf["path"], "sha256": pdf["sha256"]},
             )
+        return True
 
-    def document_indexed(self, doc_id: int) -> None:
+    def document_indexed(self, doc_id: int) -> bool:
         with self.tx() as conn:
-            conn.execute(
+            done = conn.execute(
                 t.document.update()
-                .where(t.document.c.id == doc_id)
+                .where(t.document.c.id == doc_id, t.document.c.state == "packaged")
                 .values(state="indexed", updated_at=now())
-            )
+            ).rowcount
+            if not done:
+                return False
             conn.execute(
                 t.page.update()
                 .where(t.page.c.document_id == doc_id)
                 .values(state="indexed", updated_at=now())
             )
             self.add_event(conn, "indexed", document_id=doc_id)
+        return True
 
     # ----------------------------------------------------------------- resume
 
     def unfinished_work(
-        self, batch_id: int | None = None
+        self, *, stale_after: float | None = None, batch_id: int | None = None
     ) -> tuple[list[int], list[int], list[int]]:
-        """Pages still to recognise, documents still to package, documents still to index."""
+        """Pages still to recognise, documents still to package, documents still to index.
+
+        Without ``stale_after`` only unclaimed work is listed (a resume after every claim
+        was released). With it, any unfinished work untouched for that many seconds is
+        listed, claimed or not: its message or its worker was lost, and queueing it again
+        is safe because claims turn duplicates into no-ops.
+        """
         with self.tx() as conn:
+            page_states = ["received"]
+            doc_states = ["packaging", "packaged"]
+            page_where = [t.document.c.state == "pending"]
+            doc_where = []
+            if stale_after is not None:
+                cutoff = now() - timedelta(seconds=stale_after)
+                page_states.append("working")
+                doc_states.append("packing")
+                page_where.append(t.page.c.updated_at < cutoff)
+                doc_where.append(t.document.c.updated_at < cutoff)
             pq = (
                 select(t.page.c.id)
                 .join(t.document, t.document.c.id == t.page.c.document_id)
-                .where(t.page.c.state == "received", t.document.c.state == "pending")
+                .where(t.page.c.state.in_(page_states), *page_where)
             )
             dq = select(t.document.c.id, t.document.c.state).where(
-                t.document.c.state.in_(("packaging", "packaged"))
+                t.document.c.state.in_(doc_states), *doc_where
             )
             if batch_id is not None:
                 pq = pq.where(t.page.c.batch_id == batch_id)
@@ -486,9 +601,92 @@ class Catalog:
             docs = conn.execute(dq.order_by(t.document.c.id)).all()
         return (
             pages,
-            [d.id for d in docs if d.state == "packaging"],
+            [d.id for d in docs if d.state != "packaged"],
             [d.id for d in docs if d.state == "packaged"],
         )
+
+    def release_claims(self) -> int:
+        """Return every claimed page and document to its queue state.
+
+        For the embedded mode at start-up: no other process works on this catalog, so any
+        claim left is from a run that was killed.
+        """
+        with self.tx() as conn:
+            pages = conn.execute(
+                t.page.update()
+                .where(t.page.c.state == "working")
+                .values(state="received", claim=None, updated_at=now())
+            ).rowcount
+            docs = conn.execute(
+                t.document.update()
+                .where(t.document.c.state == "packing")
+                .values(state="packaging", claim=None, updated_at=now())
+            ).rowcount
+            if pages or docs:
+                self.add_event(conn, "resumed", detail={"pages": pages, "documents": docs})
+        return pages + docs
+
+    def retry_failed(self, *, batch_id: int | None = None, actor: str = "sohoa") -> dict[str, int]:
+        """Put failed pages (and documents that failed in packaging) back in the queue.
+
+        Documents rejected at intake have no pages to retry: ingest the corrected file.
+        """
+        with self.tx() as conn:
+            pq = select(t.page.c.id, t.page.c.document_id).where(t.page.c.state == "failed")
+            if batch_id is not None:
+                pq = pq.where(t.page.c.batch_id == batch_id)
+            failed = conn.execute(pq).all()
+            doc_ids = sorted({row.document_id for row in failed})
+            if failed:
+                conn.execute(
+                    t.page.update()
+                    .where(t.page.c.id.in_([row.id for row in failed]))
+                    .values(state="received", error=None, claim=None, updated_at=now())
+                )
+            if doc_ids:
+                conn.execute(
+                    t.document.update()
+                    .where(t.document.c.id.in_(doc_ids))
+                    .values(state="pending", error=None, updated_at=now())
+                )
+            # documents whose pages are all recognised failed in packaging: package again
+            dq = select(t.document.c.id).where(
+                t.document.c.state == "failed",
+                t.document.c.page_count > 0,
+                ~select(t.page.c.id)
+                .where(
+                    t.page.c.document_id == t.document.c.id,
+                    t.page.c.state.not_in(DONE_PAGE_STATES),
+                )
+                .exists(),
+            )
+            if batch_id is not None:
+                dq = dq.where(t.document.c.batch_id == batch_id)
+            repackage = list(conn.execute(dq).scalars())
+            if repackage:
+                conn.execute(
+                    t.document.update()
+                    .where(t.document.c.id.in_(repackage))
+                    .values(state="packaging", error=None, claim=None, updated_at=now())
+                )
+            rejected = conn.execute(
+                select(func.count())
+                .select_from(t.document)
+                .where(t.document.c.state == "failed", t.document.c.page_count == 0)
+            ).scalar()
+            self.add_event(
+                conn,
+                "retry",
+                actor=actor,
+                batch_id=batch_id,
+                detail={"pages": len(failed), "documents": len(doc_ids) + len(repackage)},
+            )
+        return {
+            "pages": len(failed),
+            "documents": len(doc_ids),
+            "repackage": len(repackage),
+            "rejected_at_intake": int(rejected or 0),
+        }
 
     # ---------------------------------------------------------------- reading
 

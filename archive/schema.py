@@ -87,6 +87,8 @@ document = Table(
     Column("error", Text),
     Column("page_count", Integer, nullable=False, default=0),
     Column("pdf_file_id", ForeignKey("stored_file.id")),
+    Column("claim", String(64)),  # token of the worker packaging it (fencing)
+    Column("claimed_at", DateTime(timezone=True)),
     Column("number", String(200), nullable=False, default=""),  # "141/KH-UBND"
     Column("issued_date", String(10), nullable=False, default=""),  # ISO
     Column("type_code", String(2), nullable=False, default=""),
@@ -135,6 +137,8 @@ page = Table(
     Column("text", Text),
     Column("ocr_file_id", ForeignKey("stored_file.id")),
     Column("work_path", Text),  # the prepared image waiting for packaging
+    Column("claim", String(64)),  # token of the worker recognising it (fencing)
+    Column("claimed_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("document_id", "seq"),
     Index("ix_page_state", "batch_id", "state"),

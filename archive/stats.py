@@ -213,3 +213,78 @@ def documents(catalog: Catalog, *, batch_id: int | None = None) -> list[dict[str
             }
         )
     return out
+
+
+def batch_status(catalog: Catalog, *, batch_id: int | None = None) -> list[dict[str, Any]]:
+    """Each batch: pages per state, rate, estimated time left, failures with their reasons."""
+    from datetime import UTC, datetime
+
+    with catalog.tx() as conn:
+        q = select(t.batch).order_by(t.batch.c.id)
+        if batch_id is not None:
+            q = q.where(t.batch.c.id == batch_id)
+        batches = [dict(r) for r in conn.execute(q).mappings()]
+        out = []
+        for b in batches:
+            states = dict(
+                conn.execute(
+                    select(t.page.c.state, func.count())
+                    .where(t.page.c.batch_id == b["id"])
+                    .group_by(t.page.c.state)
+                ).all()
+            )
+            docs = dict(
+                conn.execute(
+                    select(t.document.c.state, func.count())
+                    .where(t.document.c.batch_id == b["id"])
+                    .group_by(t.document.c.state)
+                ).all()
+            )
+            last = conn.execute(
+                select(func.max(t.page.c.updated_at)).where(
+                    t.page.c.batch_id == b["id"],
+                    t.page.c.state.in_(("recognised", "packaged", "indexed")),
+                )
+            ).scalar()
+            failures = [
+                {"document": r.name, "error": r.error}
+                for r in conn.execute(
+                    select(t.document.c.name, t.document.c.error)
+                    .where(t.document.c.batch_id == b["id"], t.document.c.state == "failed")
+                    .order_by(t.document.c.id)
+                )
+            ]
+            total = sum(states.values())
+            done = sum(states.get(s, 0) for s in ("recognised", "packaged", "indexed"))
+            remaining = total - done - states.get("failed", 0)
+            started = _aware(b["started_at"])
+            end = _aware(last) if remaining == 0 and last else datetime.now(UTC)
+            elapsed = max((end - started).total_seconds(), 1e-6) if started else 0.0
+            rate = 60.0 * done / elapsed if elapsed and done else 0.0
+            out.append(
+                {
+                    "batch": b["id"],
+                    "name": b["name"],
+                    "started": b["started_at"].isoformat() if b["started_at"] else None,
+                    "finished": b["finished_at"].isoformat() if b["finished_at"] else None,
+                    "pages": total,
+                    "pages_by_state": states,
+                    "documents_by_state": docs,
+                    "pages_remaining": remaining,
+                    "pages_per_minute": round(rate, 2),
+                    "eta_seconds": round(60.0 * remaining / rate) if rate and remaining else None,
+                    "done": remaining == 0
+                    and docs.get("indexed", 0) + docs.get("failed", 0) == sum(docs.values()),
+                    "failures": failures,
+                }
+            )
+    return out
+
+
+def _aware(moment: Any) -> Any:
+    """SQLite returns naive datetimes (stored as UTC); PostgreSQL returns aware ones."""
+    from datetime import UTC
+
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment

@@ -29,7 +29,8 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable."""
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -50,7 +51,9 @@ def atomic_write(target: Path) -> Iterator[BinaryIO]:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=target.parent)
     except OSError as exc:
-        raise StorageError(f"cannot write into {target.parent}: {exc.strerror}", path=target) from exc
+        raise StorageError(
+            f"cannot write into {target.parent}: {exc.strerror}", path=target
+        ) from exc
     tmp = Path(tmp_name)
     try:
         os.fchmod(fd, FILE_MODE)
@@ -59,7 +62,7 @@ def atomic_write(target: Path) -> Iterator[BinaryIO]:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise StorageError(f"cannot write {target}: {exc.strerror}", path=target) from exc
@@ -78,14 +81,16 @@ def atomic_path(target: Path) -> Iterator[Path]:
         os.fchmod(fd, FILE_MODE)
         os.close(fd)
     except OSError as exc:
-        raise StorageError(f"cannot write into {target.parent}: {exc.strerror}", path=target) from exc
+        raise StorageError(
+            f"cannot write into {target.parent}: {exc.strerror}", path=target
+        ) from exc
     tmp = Path(tmp_name)
     try:
         yield tmp
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, target)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise StorageError(f"cannot write {target}: {exc.strerror}", path=target) from exc

@@ -14,8 +14,9 @@ import dramatiq
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import CurrentMessage
 
-from ingest import InputError
+from ingest import ConfigError, InputError
 from sohoa import pipeline
+from sohoa.config import Settings
 from sohoa.pipeline import Context
 
 log = logging.getLogger(__name__)
@@ -43,9 +44,26 @@ def _last_attempt() -> bool:
     return message.options.get("retries", 0) >= message.options.get("max_retries", 3)
 
 
-def make_broker() -> dramatiq.Broker:
-    """The embedded broker: messages stay in this process."""
-    broker = StubBroker()
+def make_broker(settings: Settings | None = None) -> dramatiq.Broker:
+    """The broker named by ``SOHOA_BROKER``: Redis, RabbitMQ, or (empty) in-process."""
+    url = settings.broker if settings is not None else ""
+    if not url:
+        broker: dramatiq.Broker = StubBroker()
+    elif url.startswith(("redis://", "rediss://", "unix://")):
+        from dramatiq.brokers.redis import RedisBroker
+
+        broker = RedisBroker(
+            url=url, heartbeat_timeout=settings.broker_heartbeat_ms if settings else 60_000
+        )
+    elif url.startswith(("amqp://", "amqps://")):
+        from dramatiq.brokers.rabbitmq import RabbitmqBroker
+
+        broker = RabbitmqBroker(url=url)
+    else:
+        raise ConfigError(
+            f"SOHOA_BROKER={url!r} is not supported: use redis://HOST:6379/0, amqp://HOST, "
+            "or leave it empty to work in-process"
+        )
     broker.add_middleware(CurrentMessage())
     return broker
 
@@ -54,7 +72,7 @@ def declare_actors(ctx: Context, broker: dramatiq.Broker) -> Actors:
     settings = ctx.settings
     # A worker's time limit cannot stop a subprocess: tesseract has its own timeout, and
     # this limit only catches a stage that hangs in Python.
-    page_limit_ms = int((settings.ocr_timeout + settings.osd_timeout + 120) * 1000)
+    page_limit_ms = int(settings.lease * 1000)
 
     def recognise(page_id: int) -> None:
         try:

@@ -29,7 +29,8 @@ from sohoa.errors import ExitCode, exit_code_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-out = Console(highlight=False, soft_wrap=True)
+# Piped output (no terminal) gets a wide console so tables are not squeezed to 80 columns.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False)
 
 
@@ -91,6 +92,9 @@ def cli(verbose: int) -> None:
 @click.option("--operator", default=lambda: os.environ.get("USER", ""), help="Who runs the batch.")
 @click.option("--force-ocr", is_flag=True, default=None, help="OCR PDF pages that carry text.")
 @click.option("--no-progress", is_flag=True, help="No progress bar (for logs and scripts).")
+@click.option(
+    "--no-wait", is_flag=True, help="With SOHOA_BROKER: queue the work and return at once."
+)
 @boundary
 def ingest(
     batch_dir: Path,
@@ -102,10 +106,16 @@ def ingest(
     operator: str,
     force_ocr: bool | None,
     no_progress: bool,
+    no_wait: bool,
 ) -> None:
-    """Archive a folder the scanner wrote: each subfolder is a record, each file a document."""
+    """Archive a folder the scanner wrote: each subfolder is a record, each file a document.
+
+    Without SOHOA_BROKER the pages are processed here, on all cores. With it, the work is
+    queued for `sohoa worker` processes and this command shows progress until it is done.
+    """
     from sohoa import pipeline
-    from sohoa.runner import run_embedded
+    from sohoa.actors import declare_actors, make_broker
+    from sohoa.runner import enqueue_unfinished, run_embedded, wait_for_batches
 
     settings = load_settings(
         languages=languages,
@@ -143,7 +153,15 @@ def ingest(
                     failed=p.failed,
                 )
 
-            final = run_embedded(ctx, {report.batch_id}, on_progress=on_progress)
+            if settings.broker:
+                actors = declare_actors(ctx, make_broker(settings))
+                enqueue_unfinished(ctx, actors)
+                if no_wait:
+                    out.print(f"queued batch {report.batch_id}: `sohoa status` shows progress")
+                    return
+                final = wait_for_batches(ctx, actors, {report.batch_id}, on_progress=on_progress)
+            else:
+                final = run_embedded(ctx, {report.batch_id}, on_progress=on_progress)
         ctx.catalog.finish_batch(report.batch_id)
         failures = ctx.catalog.failures(report.batch_id)
         out.print(
@@ -350,6 +368,106 @@ def documents(batch_id: int | None, as_json: bool) -> None:
             (d["pdfa"] or {}).get("path", ""),
         )
     out.print(table)
+
+
+@cli.command()
+@click.option("--processes", "-p", type=int, default=1, show_default=True, help="Processes.")
+@click.option("--threads", "-t", type=int, default=None, help="Threads per process (cores).")
+@boundary
+def worker(processes: int, threads: int | None) -> None:
+    """Work on queued pages and documents (needs SOHOA_BROKER; stops on Ctrl-C or SIGTERM).
+
+    Run it on every machine that mounts the same SOHOA_HOME and reaches the broker and the
+    catalog (SOHOA_DATABASE_URL).
+    """
+    from sohoa.workers import run_workers
+
+    settings = load_settings()
+    run_workers(settings, processes=processes, threads=threads or settings.workers)
+
+
+@cli.command()
+@click.option("--batch", "batch_id", type=int, help="Only this batch.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@boundary
+def status(batch_id: int | None, as_json: bool) -> None:
+    """Each batch: pages per state, rate, estimated time left, failures and their reasons."""
+    from archive import stats as archive_stats
+
+    ctx = _context(load_settings())
+    try:
+        batches = archive_stats.batch_status(ctx.catalog, batch_id=batch_id)
+    finally:
+        ctx.close()
+    if as_json:
+        out.print_json(json.dumps(batches, ensure_ascii=False, default=str))
+        return
+    if not batches:
+        out.print("no batches yet: `sohoa ingest FOLDER` starts one")
+        return
+    table = Table()
+    for col in ("batch", "name", "pages", "states", "pages/min", "time left", "failed docs"):
+        table.add_column(col)
+    for b in batches:
+        states = ", ".join(f"{k} {v}" for k, v in sorted(b["pages_by_state"].items()))
+        eta = b["eta_seconds"]
+        left = "done" if b["done"] else (f"{eta // 60}m{eta % 60:02d}s" if eta else "?")
+        table.add_row(
+            str(b["batch"]),
+            b["name"],
+            str(b["pages"]),
+            states,
+            f"{b['pages_per_minute']:.1f}",
+            left,
+            str(len(b["failures"])),
+        )
+    out.print(table)
+    for b in batches:
+        for f in b["failures"]:
+            out.print(f"[red]batch {b['batch']}:[/] {escape(f['error'] or f['document'])}")
+
+
+@cli.command()
+@click.option("--batch", "batch_id", type=int, help="Only this batch.")
+@click.option("--no-wait", is_flag=True, help="With SOHOA_BROKER: queue and return at once.")
+@boundary
+def retry(batch_id: int | None, no_wait: bool) -> None:
+    """Queue failed pages again (and documents that failed while packaging)."""
+    from archive import stats as archive_stats
+    from sohoa.actors import declare_actors, make_broker
+    from sohoa.runner import enqueue_unfinished, run_embedded, wait_for_batches
+
+    settings = load_settings()
+    ctx = _context(settings)
+    try:
+        counts = ctx.catalog.retry_failed(batch_id=batch_id, actor=os.environ.get("USER", ""))
+        out.print(
+            f"retrying {counts['pages']} pages of {counts['documents']} documents and "
+            f"packaging {counts['repackage']} documents again"
+        )
+        if counts["rejected_at_intake"]:
+            out.print(
+                f"{counts['rejected_at_intake']} documents were rejected at intake: fix the "
+                "files and run `sohoa ingest` on them again"
+            )
+        batches = (
+            {batch_id}
+            if batch_id is not None
+            else {b["batch"] for b in archive_stats.batch_status(ctx.catalog)}
+        )
+        if settings.broker:
+            actors = declare_actors(ctx, make_broker(settings))
+            enqueue_unfinished(ctx, actors)
+            final = None if no_wait else wait_for_batches(ctx, actors, batches)
+        else:
+            final = run_embedded(ctx, batches)
+        failures = ctx.catalog.failures(batch_id)
+    finally:
+        ctx.close()
+    if final is not None:
+        out.print(f"{final.done} pages done, {final.failed} failed")
+    if failures:
+        sys.exit(ExitCode.PARTIAL)
 
 
 @cli.command("make-sample")

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     force_ocr: bool = Field(False, description="OCR PDF pages that already carry text")
     fonds: str = Field("default", description="fonds code used when --fonds is not given")
     thresholding: int | None = Field(None, description="tesseract thresholding_method (2=Sauvola)")
+    broker: str = Field("", description="redis://... or amqp://...; empty runs in-process")
+    lease_seconds: float = Field(
+        0.0, ge=0, description="after this, a claimed page or document is taken over; 0 = auto"
+    )
+    broker_heartbeat_ms: int = Field(60_000, gt=0, description="Redis worker heartbeat timeout")
 
     @field_validator("pdfa")
     @classmethod
@@ -80,6 +85,11 @@ class Settings(BaseSettings):
         if path is not None:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
         return tuple(sources)
+
+    @property
+    def lease(self) -> float:
+        """Seconds a claim lasts: longer than the slowest page can legitimately take."""
+        return self.lease_seconds or (self.ocr_timeout * 2 + self.osd_timeout + 120)
 
     @cached_property
     def catalog_url(self) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ import metadata
 import ocr
 import search
 from archive import Catalog, PageSource
-from archive.storage import atomic_path, atomic_write, copy_atomic, sha256_file
+from archive.storage import atomic_path, atomic_write, copy_atomic, fsync_dir, sha256_file
 from ingest import InputError, SohoaError, ToolError, ToolTimeoutError
 from ingest.discover import plan_batch
 from ingest.sources import SourceFile, inspect_file, load_page, pdf_page_text
@@ -175,10 +176,21 @@ def _save_pnm(image: Image.Image, target: Path) -> None:
 def recognise_page(ctx: Context, page_id: int) -> int | None:
     """Prepare and recognise one page. Returns the document id when this page completed its
     document (the caller then queues packaging), otherwise None."""
-    job = ctx.catalog.page_job(page_id)
+    job = ctx.catalog.claim_page(page_id, lease=ctx.settings.lease)
+    if job is None:
+        return None  # done already, failed, or another worker holds it
+    try:
+        return _recognise_claimed(ctx, page_id, job)
+    except BaseException:
+        # A bug or an interruption: give the page back so a retry (or a resumed run) can
+        # take it at once instead of waiting for the lease to expire.
+        ctx.catalog.release_page(page_id, claim=job["claim"])
+        raise
+
+
+def _recognise_claimed(ctx: Context, page_id: int, job: dict) -> int | None:
     doc_id = job["document_id"]
-    if job["state"] != "received" or job["document_state"] != "pending":
-        return None
+    claim = job["claim"]
     source = ctx.home / job["source_path"]
     name = f"{job['source_name']}"
     s = ctx.settings
@@ -235,12 +247,12 @@ def recognise_page(ctx: Context, page_id: int) -> int | None:
             media_type="application/json",
         )
     except (InputError, ToolTimeoutError) as exc:
-        _fail_page(ctx, page_id, doc_id, _page_error(name, job["source_index"], exc))
+        _fail_page(ctx, page_id, doc_id, _page_error(name, job["source_index"], exc), claim)
         return None
     except ToolError as exc:
         if not exc.permanent and job["attempts"] < 3:
-            raise  # the actor's retry policy tries again with backoff
-        _fail_page(ctx, page_id, doc_id, _page_error(name, job["source_index"], exc))
+            raise  # released by recognise_page; the actor's retry policy tries again
+        _fail_page(ctx, page_id, doc_id, _page_error(name, job["source_index"], exc), claim)
         return None
     facts = {
         "dpi": loaded.dpi,
@@ -257,7 +269,7 @@ def recognise_page(ctx: Context, page_id: int) -> int | None:
         "ocr_file_id": ocr_file_id,
         "work_path": str(work.relative_to(ctx.home)),
     }
-    return doc_id if ctx.catalog.page_recognised(page_id, doc_id, facts) else None
+    return doc_id if ctx.catalog.page_recognised(page_id, doc_id, facts, claim=claim) else None
 
 
 def _page_error(name: str, index: int, exc: SohoaError) -> str:
@@ -274,9 +286,11 @@ def record_page_crash(ctx: Context, page_id: int, exc: BaseException) -> None:
     _fail_page(ctx, page_id, job["document_id"], f"internal error: {exc!r} (see the log)")
 
 
-def _fail_page(ctx: Context, page_id: int, doc_id: int, message: str) -> None:
+def _fail_page(
+    ctx: Context, page_id: int, doc_id: int, message: str, claim: str | None = None
+) -> None:
     log.warning("page %s failed: %s", page_id, message)
-    ctx.catalog.page_failed(page_id, doc_id, message, stage="recognise")
+    ctx.catalog.page_failed(page_id, doc_id, message, stage="recognise", claim=claim)
 
 
 # --------------------------------------------------------------------- package
@@ -297,14 +311,17 @@ def pdfa_relpath(fonds: str, record: str, seq: int) -> str:
 
 def package_document(ctx: Context, doc_id: int) -> bool:
     """Extract metadata and build the document's PDF/A. Returns True when it packaged."""
+    claim = ctx.catalog.claim_document(doc_id, lease=ctx.settings.lease)
+    if claim is None:
+        return False  # packaged already, failed, or another worker holds it
     job = ctx.catalog.document_job(doc_id)
-    if job["state"] != "packaging":
-        return False
     try:
         results = [_load_ocr(ctx, p["ocr_path"]) for p in job["pages"]]
         first = next((r for r in results if r is not None and r.lines), None)
         meta = metadata.extract_metadata(first) if first is not None else None
         fields = meta.to_dict() if meta is not None else {}
+        if meta is not None and meta.warnings:
+            fields["warnings"] = list(meta.warnings)
 
         def value(name: str) -> str:
             item = getattr(meta, name, None) if meta is not None else None
@@ -339,26 +356,41 @@ def package_document(ctx: Context, doc_id: int) -> bool:
         )
         rel = pdfa_relpath(job["fonds_code"], job["record_code"], job["seq"])
         target = ctx.home / rel
+        # Built under a private temporary name; published (renamed) only by the claim holder.
+        staging = target.with_name(f".tmp-{claim}{target.suffix}")
         archive.build_pdfa(
             pages,
-            target,
+            staging,
             info=info,
             part=ctx.settings.pdfa,
             jpeg_quality=ctx.settings.jpeg_quality,
         )
         pdf = {
             "path": rel,
-            "size": target.stat().st_size,
-            "sha256": sha256_file(target),
+            "size": staging.stat().st_size,
+            "sha256": sha256_file(staging),
             "media_type": "application/pdf",
             "original_name": job["name"],
         }
     except (SohoaError, OSError, ValueError) as exc:
         message = f"{job['name']}: packaging failed: {exc}"
         log.warning("document %s: %s", doc_id, message)
-        ctx.catalog.document_failed(doc_id, message, stage="package")
+        ctx.catalog.document_failed(doc_id, message, stage="package", claim=claim)
         return False
-    ctx.catalog.document_packaged(doc_id, pdf=pdf, columns=columns)
+
+    def publish() -> None:
+        os.replace(staging, target)
+        fsync_dir(target.parent)
+
+    try:
+        published = ctx.catalog.document_packaged(
+            doc_id, claim=claim, pdf=pdf, columns=columns, publish=publish
+        )
+    finally:
+        staging.unlink(missing_ok=True)
+    if not published:
+        log.info("document %s: claim lost to another worker; its copy is kept", doc_id)
+        return False
     for p in job["pages"]:
         if p["work_path"]:
             (ctx.home / p["work_path"]).unlink(missing_ok=True)
@@ -387,6 +419,5 @@ def index_document(ctx: Context, doc_id: int) -> bool:
         )
         for p in job["pages"]
     ]
-    ctx.index.index_pages(entries)
-    ctx.catalog.document_indexed(doc_id)
-    return True
+    ctx.index.index_pages(entries)  # idempotent: keyed by page id
+    return ctx.catalog.document_indexed(doc_id)
