@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -25,6 +26,7 @@ from ingest.errors import CatalogError, NotFoundError
 log = logging.getLogger(__name__)
 
 DONE_PAGE_STATES = ("recognised", "packaged", "indexed")
+MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def now() -> datetime:
@@ -93,11 +95,29 @@ class Catalog:
             ) from exc
 
     def create(self) -> None:
-        """Create the tables if they do not exist yet (idempotent)."""
+        """Bring the schema up to date by running the migrations (idempotent).
+
+        Several workers may start at once: on PostgreSQL an advisory lock serialises them;
+        SQLite's ``BEGIN IMMEDIATE`` already does.
+        """
+        from alembic import command
+        from alembic.config import Config
+        from alembic.util.exc import CommandError
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        try:
+            with self.engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql("SELECT pg_advisory_xact_lock(741200)")
+                config.attributes["connection"] = conn
+                command.upgrade(config, "head")
+        except (SQLAlchemyError, CommandError) as exc:
+            raise CatalogError(f"cannot create or migrate the catalog {self.url}: {exc}") from exc
+
+    def schema_revision(self) -> str | None:
         with self.tx() as conn:
-            t.metadata.create_all(conn)
-            if conn.execute(select(t.schema_info.c.version)).first() is None:
-                conn.execute(t.schema_info.insert().values(id=1, version=t.SCHEMA_VERSION))
+            return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
     # ----------------------------------------------------------------- events
 

@@ -19,16 +19,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 1
-
+# Changes to these tables go through a migration in archive/migrations/versions
+# (`alembic revision --autogenerate`, see the README); the catalog applies them at start-up.
 metadata = MetaData()
-
-schema_info = Table(
-    "schema_info",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("version", Integer, nullable=False),
-)
 
 batch = Table(
     "batch",

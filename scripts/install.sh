@@ -10,6 +10,7 @@ APT_PACKAGES=(
   fonts-liberation2 fonts-dejavu-core
   default-jre-headless libpdfbox2-java libactivation-java libjaxb-api-java
   poppler-utils python3-venv
+  redis-server postgresql
 )
 
 missing=()
