@@ -39,41 +39,13 @@ def fsync_dir(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_write(target: Path) -> Iterator[BinaryIO]:
-    """Open a temporary file beside ``target``; on success fsync it and rename it into place.
+def atomic_path(target: Path) -> Iterator[Path]:
+    """A temporary path beside ``target``; on success it is fsynced and renamed into place.
 
     A crash at any moment leaves either the old file or the complete new one, never a half
     written file under the final name. Temporary names start with ``.tmp-`` so an audit or a
-    resume can recognise leftovers.
+    resume can recognise leftovers. For writers that want a path (pikepdf, Pillow).
     """
-    target = Path(target)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=target.parent)
-    except OSError as exc:
-        raise StorageError(
-            f"cannot write into {target.parent}: {exc.strerror}", path=target
-        ) from exc
-    tmp = Path(tmp_name)
-    try:
-        os.fchmod(fd, FILE_MODE)
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-        fsync_dir(target.parent)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise StorageError(f"cannot write {target}: {exc.strerror}", path=target) from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-@contextlib.contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
-    """Like :func:`atomic_write` for writers that want a path (pikepdf, Pillow)."""
     target = Path(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -97,6 +69,18 @@ def atomic_path(target: Path) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def atomic_write(target: Path) -> Iterator[BinaryIO]:
+    """Like :func:`atomic_path`, for writers that want an open binary file."""
+    with atomic_path(target) as tmp:
+        try:
+            fh = open(tmp, "wb")  # closed below, before atomic_path fsyncs and renames
+        except OSError as exc:
+            raise StorageError(f"cannot write {target}: {exc.strerror}", path=target) from exc
+        with fh:
+            yield fh
 
 
 def copy_atomic(source: Path, target: Path) -> None:
