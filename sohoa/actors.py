@@ -87,8 +87,8 @@ def declare_actors(ctx: Context, broker: dramatiq.Broker) -> Actors:
 
     def package(doc_id: int) -> None:
         try:
-            if pipeline.package_document(ctx, doc_id):
-                pipeline.index_document(ctx, doc_id)
+            pipeline.package_document(ctx, doc_id)  # no-op unless it waits for packaging
+            pipeline.index_document(ctx, doc_id)  # no-op unless packaged: resumes a kill here
         except Exception as exc:
             log.exception("document %s: unexpected error while packaging", doc_id)
             if _last_attempt():

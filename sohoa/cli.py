@@ -470,6 +470,38 @@ def retry(batch_id: int | None, no_wait: bool) -> None:
         sys.exit(ExitCode.PARTIAL)
 
 
+@cli.command()
+@click.option("--sample", type=int, help="Check this many stored files drawn at random.")
+@click.option(
+    "--older-than",
+    "older_than",
+    type=float,
+    metavar="DAYS",
+    help="Only files not checked for DAYS days (or never).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@boundary
+def audit(sample: int | None, older_than: float | None, as_json: bool) -> None:
+    """Re-hash stored files against their SHA-256: missing, changed and unknown files.
+
+    Exits with 4 when anything is wrong; the check is recorded as an event.
+    """
+    from archive.fixity import audit as run_audit
+    from archive.fixity import render_audit
+
+    ctx = _context(load_settings())
+    try:
+        report = run_audit(ctx.catalog, ctx.home, sample=sample, older_than_days=older_than)
+    finally:
+        ctx.close()
+    if as_json:
+        out.print_json(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        out.print(render_audit(report), markup=False, highlight=False)
+    if not report.clean:
+        sys.exit(ExitCode.PARTIAL)
+
+
 @cli.command("make-sample")
 @click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--seed", type=int, default=0, show_default=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from sohoa.config import Settings, load_settings
+from tests.services import postgres_server, postgres_url, redis_server, redis_url  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
