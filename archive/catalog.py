@@ -385,6 +385,25 @@ class Catalog:
         assert job is not None
         return job
 
+    def renew_claims(
+        self, *, pages: Sequence[tuple[int, str]], documents: Sequence[tuple[int, str]]
+    ) -> None:
+        """Extend claims still held by these tokens (the worker is alive and working)."""
+        stamp = now()
+        with self.tx() as conn:
+            for page_id, token in pages:
+                conn.execute(
+                    t.page.update()
+                    .where(t.page.c.id == page_id, t.page.c.claim == token)
+                    .values(claimed_at=stamp, updated_at=stamp)
+                )
+            for doc_id, token in documents:
+                conn.execute(
+                    t.document.update()
+                    .where(t.document.c.id == doc_id, t.document.c.claim == token)
+                    .values(claimed_at=stamp, updated_at=stamp)
+                )
+
     def release_page(self, page_id: int, *, claim: str) -> None:
         """Give a claimed page back (a transient error: it will be retried)."""
         with self.tx() as conn:

@@ -72,7 +72,7 @@ def declare_actors(ctx: Context, broker: dramatiq.Broker) -> Actors:
     settings = ctx.settings
     # A worker's time limit cannot stop a subprocess: tesseract has its own timeout, and
     # this limit only catches a stage that hangs in Python.
-    page_limit_ms = int(settings.lease * 1000)
+    page_limit_ms = int((settings.ocr_timeout * 2 + settings.osd_timeout + 120) * 1000)
 
     def recognise(page_id: int) -> None:
         try:

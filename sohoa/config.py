@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     thresholding: int | None = Field(None, description="tesseract thresholding_method (2=Sauvola)")
     broker: str = Field("", description="redis://... or amqp://...; empty runs in-process")
     lease_seconds: float = Field(
-        0.0, ge=0, description="after this, a claimed page or document is taken over; 0 = auto"
+        0.0, ge=0, description="an unrenewed claim expires after this (0 = 90 s)"
     )
     broker_heartbeat_ms: int = Field(60_000, gt=0, description="Redis worker heartbeat timeout")
 
@@ -88,8 +88,8 @@ class Settings(BaseSettings):
 
     @property
     def lease(self) -> float:
-        """Seconds a claim lasts: longer than the slowest page can legitimately take."""
-        return self.lease_seconds or (self.ocr_timeout * 2 + self.osd_timeout + 120)
+        """Seconds an unrenewed claim lasts. Live workers renew theirs every third of it."""
+        return self.lease_seconds or 90.0
 
     @cached_property
     def catalog_url(self) -> str:

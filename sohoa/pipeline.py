@@ -28,6 +28,7 @@ from archive.storage import atomic_path, atomic_write, copy_atomic, fsync_dir, s
 from ingest import InputError, SohoaError, ToolError, ToolTimeoutError
 from ingest.discover import plan_batch
 from ingest.sources import SourceFile, inspect_file, load_page, pdf_page_text
+from sohoa.claims import ClaimKeeper
 from sohoa.config import Settings
 
 log = logging.getLogger(__name__)
@@ -48,12 +49,14 @@ class Context:
     settings: Settings
     catalog: Catalog
     index: search.SqliteIndex
+    claims: ClaimKeeper
 
     @property
     def home(self) -> Path:
         return self.settings.home
 
     def close(self) -> None:
+        self.claims.close()
         self.catalog.close()
 
 
@@ -64,7 +67,8 @@ def open_context(settings: Settings) -> Context:
     index_path = catalog.sqlite_path or str(settings.home / "search.sqlite")
     index = search.SqliteIndex(Path(index_path))
     index.ensure_schema()
-    return Context(settings=settings, catalog=catalog, index=index)
+    claims = ClaimKeeper(catalog, lease=settings.lease)
+    return Context(settings=settings, catalog=catalog, index=index, claims=claims)
 
 
 # ---------------------------------------------------------------------- intake
@@ -180,7 +184,8 @@ def recognise_page(ctx: Context, page_id: int) -> int | None:
     if job is None:
         return None  # done already, failed, or another worker holds it
     try:
-        return _recognise_claimed(ctx, page_id, job)
+        with ctx.claims.holding("page", page_id, job["claim"]):
+            return _recognise_claimed(ctx, page_id, job)
     except BaseException:
         # A bug or an interruption: give the page back so a retry (or a resumed run) can
         # take it at once instead of waiting for the lease to expire.
@@ -314,6 +319,11 @@ def package_document(ctx: Context, doc_id: int) -> bool:
     claim = ctx.catalog.claim_document(doc_id, lease=ctx.settings.lease)
     if claim is None:
         return False  # packaged already, failed, or another worker holds it
+    with ctx.claims.holding("document", doc_id, claim):
+        return _package_claimed(ctx, doc_id, claim)
+
+
+def _package_claimed(ctx: Context, doc_id: int, claim: str) -> bool:
     job = ctx.catalog.document_job(doc_id)
     try:
         results = [_load_ocr(ctx, p["ocr_path"]) for p in job["pages"]]

@@ -482,10 +482,14 @@ class AdminDocument:
     signer_name: str
     recipients: tuple[str, ...]  # as printed without the leading "- "
     pages: int
+    urgency: str = ""  # "HỎA TỐC", "THƯỢNG KHẨN", "KHẨN" or ""
+    secrecy: str = ""  # "TUYỆT MẬT", "TỐI MẬT", "MẬT" or ""
+    family: str = ""  # "party" for Party documents (number-TYPE/ORGAN); "" otherwise
 
     @property
     def number_symbol(self) -> str:
-        return f"{self.number}/{self.notation}"
+        separator = "-" if self.family == "party" else "/"
+        return f"{self.number}{separator}{self.notation}"
 
     @property
     def is_cong_van(self) -> bool:
@@ -780,28 +784,90 @@ def _middle_second(type_name: str) -> list[str]:
     return []
 
 
-def random_admin_document(seed: int, *, pages: int | None = None) -> AdminDocument:
-    """A random but deterministic administrative document of ``pages`` pages (1-3 if None)."""
+def _party_agency(rng: random.Random) -> _Agency:
+    province = rng.choice(PROVINCES)
+    unit = _province_unit(province)
+    if rng.random() < 0.6:
+        organ, abbr = ("THÀNH ỦY", "TU") if province in _CITIES else ("TỈNH ỦY", "TU")
+        parent = f"ĐẢNG BỘ {unit}"
+    else:
+        district = rng.choice(DISTRICTS)
+        organ, abbr, parent = "HUYỆN ỦY", "HU", f"ĐẢNG BỘ HUYỆN {_upper(district)}"
+        province = district
+    return _Agency(
+        parent,
+        organ,
+        abbr,
+        province,
+        ("VP",),
+        "BÍ THƯ",
+        "PHÓ BÍ THƯ",
+        "T/M BAN THƯỜNG VỤ",
+        "party",
+    )
+
+
+#: Extra types for ``variety=True``: the Đ traps of DOMAIN.md (HĐ/HD, ĐA/DA).
+_EXTRA_TYPES = {"Hợp đồng": ("21", "HĐ"), "Dự án": ("13", "DA"), "Đề án": ("12", "ĐA")}
+_EXTRA_SUMMARIES = {
+    "Hợp đồng": (
+        "Về việc số hóa tài liệu lưu trữ năm {year}",
+        "Thuê dịch vụ chỉnh lý tài liệu tồn đọng",
+    ),
+    "Dự án": ("Đầu tư xây dựng kho lưu trữ chuyên dụng giai đoạn {year}-{year5}",),
+}
+
+
+def random_admin_document(
+    seed: int, *, pages: int | None = None, variety: bool = False
+) -> AdminDocument:
+    """A random but deterministic administrative document of ``pages`` pages (1-3 if None).
+
+    ``variety=True`` (for benchmarks) adds, from a separate random stream, Party documents
+    (``ĐẢNG CỘNG SẢN VIỆT NAM``, ``Số 05-NQ/TU``), contracts and projects (HĐ, DA), more
+    legal numbers, and urgency and secrecy marks; without it the document for a seed is the
+    same as before these were added.
+    """
     rng = random.Random(f"admin-doc-{seed}")
+    extra = random.Random(f"admin-doc-variety-{seed}") if variety else None
     agency = _random_agency(rng)
     type_name = _type_for(rng, agency)
-    type_code, abbr = DOC_TYPES[type_name]
+    party = extra is not None and extra.random() < 0.15
+    if party:
+        agency = _party_agency(extra)  # type: ignore[arg-type]
+        type_name = extra.choice(("Nghị quyết", "Chỉ thị", "Báo cáo", "Thông báo", "Kế hoạch"))
+    elif extra is not None and type_name != "Công văn" and extra.random() < 0.12:
+        type_name = extra.choice(tuple(_EXTRA_TYPES))
+    type_code, abbr = DOC_TYPES.get(type_name) or _EXTRA_TYPES[type_name]
     issued = _random_date(rng)
     year = issued.year
     number = rng.randint(1, 350)
     number_text = f"{number:02d}" if number < 10 and rng.random() < 0.7 else str(number)
-    if type_name == "Công văn":
+    if party:
+        notation = f"{abbr}/{agency.abbr}"
+    elif type_name == "Công văn":
         notation = f"{agency.abbr}-{rng.choice(agency.units)}"
     elif (
         type_name in ("Quyết định", "Nghị quyết")
         and agency.kind in ("ubnd_tinh", "hdnd_tinh")
         and rng.random() < 0.5
+    ) or (
+        extra is not None
+        and type_name in ("Quyết định", "Chỉ thị")
+        and agency.kind in ("ubnd_huyen", "ubnd_xa", "bo")
+        and extra.random() < 0.4
     ):
         notation = f"{year}/{abbr}-{agency.abbr}"  # legal (normative) family
     else:
         notation = f"{abbr}-{agency.abbr}"
+    urgency = secrecy = ""
+    if extra is not None:
+        if extra.random() < 0.2:
+            urgency = extra.choice(("HỎA TỐC", "THƯỢNG KHẨN", "KHẨN", "KHẨN"))
+        if extra.random() < 0.12:
+            secrecy = extra.choice(("MẬT", "MẬT", "TỐI MẬT", "TUYỆT MẬT"))
     topic = rng.choice(_TOPICS)
-    summary = rng.choice(SUMMARIES[type_name]).format(
+    summary = rng.choice(SUMMARIES.get(type_name) or _EXTRA_SUMMARIES[type_name]).format(
         year=year,
         year5=year + 5,
         prev=year - 1,
@@ -842,6 +908,9 @@ def random_admin_document(seed: int, *, pages: int | None = None) -> AdminDocume
             signer_name=signer_name,
             recipients=recipients,
             pages=0,
+            urgency=urgency,
+            secrecy=secrecy,
+            family="party" if party else "",
         )
 
     doc = build()
@@ -927,20 +996,37 @@ def _header(doc: AdminDocument) -> tuple[list[Line], list[_Rule], float]:
     left_end = y + 2.5
     # right column
     motto_y = _TOP
-    lines.append(
-        Line("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", _RIGHT_CENTRE, motto_y, 12.0, True, "center")
-    )
-    motto2 = "Độc lập - Tự do - Hạnh phúc"
-    lines.append(Line(motto2, _RIGHT_CENTRE, motto_y + _step(12.0), 13.0, True, "center"))
-    rule_y = motto_y + _step(12.0) + _step(13.0) + 1.0
-    rules.append(
-        _centred_rule(motto2, _RIGHT_CENTRE, rule_y, size_pt=13.0, bold=True, fraction=1.0)
-    )
+    if doc.family == "party":
+        motto = "ĐẢNG CỘNG SẢN VIỆT NAM"
+        lines.append(Line(motto, _RIGHT_CENTRE, motto_y, 13.0, True, "center"))
+        rule_y = motto_y + _step(13.0) + 0.5
+        rules.append(
+            _centred_rule(motto, _RIGHT_CENTRE, rule_y, size_pt=13.0, bold=True, fraction=1.0)
+        )
+    else:
+        lines.append(
+            Line("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", _RIGHT_CENTRE, motto_y, 12.0, True, "center")
+        )
+        motto2 = "Độc lập - Tự do - Hạnh phúc"
+        lines.append(Line(motto2, _RIGHT_CENTRE, motto_y + _step(12.0), 13.0, True, "center"))
+        rule_y = motto_y + _step(12.0) + _step(13.0) + 1.0
+        rules.append(
+            _centred_rule(motto2, _RIGHT_CENTRE, rule_y, size_pt=13.0, bold=True, fraction=1.0)
+        )
     right_end = rule_y + 2.5
     y = max(left_end, right_end) + 1.0
-    lines.append(Line(f"Số: {doc.number_symbol}", _LEFT_CENTRE, y, 13.0, False, "center"))
+    label = "Số" if doc.family == "party" else "Số:"
+    lines.append(Line(f"{label} {doc.number_symbol}", _LEFT_CENTRE, y, 13.0, False, "center"))
     lines.append(Line(doc.date_line, _RIGHT_CENTRE, y, 13.0, False, "center"))
     y += _step(13.0)
+    for mark in (doc.urgency, doc.secrecy):
+        if mark:  # stamps under the number (Decree 30, positions 10a and 10b)
+            y += 1.0
+            lines.append(Line(mark, _LEFT_CENTRE, y, 13.0, True, "center"))
+            rules.append(
+                _centred_rule(mark, _LEFT_CENTRE, y + 6.5, size_pt=13.0, bold=True, fraction=1.1)
+            )
+            y += _step(13.0) + 1.0
     if doc.is_cong_van:
         for text in balanced_wrap(f"V/v {doc.summary}", width_mm=_HEADER_COL_MM - 8, size_pt=12.0):
             lines.append(Line(text, _LEFT_CENTRE, y, 12.0, False, "center"))

@@ -1,0 +1,150 @@
+"""Rebuild the search index from the catalog: resumable, bounded memory, with progress.
+
+Pages of packaged or indexed documents are read in keyset-paginated batches (``page.id >
+last``, ``batch_size`` rows at a time), turned into ``search.PageEntry`` exactly as
+``sohoa.pipeline.index_document`` does, and written to the index. After each batch the last
+page id is saved with the index (``search_meta`` in SQLite, the ``{prefix}-meta`` index in
+Elasticsearch) so an interrupted reindex continues where it stopped.
+
+- SQLite: pages are replaced in place (searches keep working, each page is replaced
+  atomically); documents no longer in the catalog are removed at the end.
+- Elasticsearch: pages go into a new concrete index; at the end the alias is swapped to it in
+  one atomic call and the old index deleted, so searches never stop and never see a half-built
+  index. The new index's name is part of the checkpoint, so a resumed run continues into it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import func, select
+
+import search
+from archive import schema as t
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT = "reindex_checkpoint"
+INDEXABLE_STATES = ("packaged", "indexed")
+
+Progress = Callable[[int, int], None]  # (pages done, pages in total)
+
+
+def _pages_query(last: int, batch_size: int) -> Any:
+    return (
+        select(
+            t.page.c.id,
+            t.page.c.document_id,
+            t.page.c.seq,
+            t.page.c.text,
+            t.document.c.number,
+            t.document.c.type_code,
+            t.document.c.type_name,
+            t.document.c.organ,
+            t.document.c.issued_date,
+            t.document.c.summary,
+            t.document.c.name,
+            t.record.c.code.label("record_code"),
+            t.fonds.c.code.label("fonds_code"),
+        )
+        .join(t.document, t.document.c.id == t.page.c.document_id)
+        .join(t.record, t.record.c.id == t.document.c.record_id)
+        .join(t.fonds, t.fonds.c.id == t.record.c.fonds_id)
+        .where(t.document.c.state.in_(INDEXABLE_STATES), t.page.c.id > last)
+        .order_by(t.page.c.id)
+        .limit(batch_size)
+    )
+
+
+def _entry(row: Any) -> search.PageEntry:
+    return search.PageEntry(
+        page_id=row.id,
+        document_id=row.document_id,
+        page_no=row.seq,
+        text=row.text or "",
+        number=row.number,
+        type_code=row.type_code,
+        type_name=row.type_name,
+        organ=row.organ,
+        issued=row.issued_date,
+        title=row.summary or row.name,
+        record=row.record_code,
+        fonds=row.fonds_code,
+    )
+
+
+def reindex(
+    ctx: Any, *, on_progress: Progress | None = None, batch_size: int = 500, restart: bool = False
+) -> int:
+    """Rebuild ``ctx.index`` from ``ctx.catalog``; return the number of pages written.
+
+    Resumes from the saved checkpoint unless ``restart``. ``on_progress(done, total)`` is
+    called after every batch (``done`` counts pages written in earlier runs too).
+    """
+    index = ctx.index
+    engine = ctx.catalog.engine
+    state: dict[str, Any] = {}
+    saved = index.get_meta(CHECKPOINT)
+    if saved and not restart:
+        state = json.loads(saved)
+        log.info("resuming the reindex after page %s", state.get("last"))
+    elastic = isinstance(index, search.ElasticIndex)
+    target = index
+    if elastic:
+        if state.get("index"):
+            target = search.ElasticIndex(
+                index.url,
+                prefix=index.prefix,
+                timeout=index.timeout,
+                replicas=index.replicas,
+                client=index.client,
+                write_index=state["index"],
+            )
+        else:
+            target = index.begin_rebuild()
+            state = {"index": target.write_index, "last": 0, "done": 0}
+    last = int(state.get("last", 0))
+    done = int(state.get("done", 0))
+    with engine.connect() as conn:
+        total = conn.execute(
+            select(func.count())
+            .select_from(t.page.join(t.document, t.document.c.id == t.page.c.document_id))
+            .where(t.document.c.state.in_(INDEXABLE_STATES))
+        ).scalar_one()
+    written = 0
+    while True:
+        with engine.connect() as conn:
+            rows = conn.execute(_pages_query(last, batch_size)).all()
+        if not rows:
+            break
+        target.index_pages([_entry(r) for r in rows])
+        last = rows[-1].id
+        written += len(rows)
+        done += len(rows)
+        state.update(last=last, done=done)
+        index.set_meta(CHECKPOINT, json.dumps(state))
+        if on_progress is not None:
+            on_progress(min(done, total), total)
+    if elastic:
+        index.finish_rebuild(target)
+    else:
+        _drop_missing_documents(ctx, index)
+    index.set_meta(CHECKPOINT, None)
+    log.info("reindex finished: %d pages written", written)
+    return written
+
+
+def _drop_missing_documents(ctx: Any, index: search.SqliteIndex) -> None:
+    """Remove from a SQLite index the documents the catalog no longer lists as indexable."""
+    with ctx.catalog.engine.connect() as conn:
+        keep = set(
+            conn.execute(
+                select(t.document.c.id).where(t.document.c.state.in_(INDEXABLE_STATES))
+            ).scalars()
+        )
+    for doc_id in index.document_ids():
+        if doc_id not in keep:
+            index.delete_document(doc_id)
