@@ -1,4 +1,7 @@
-"""Search: Vietnamese folding, safe query parsing and the SQLite FTS5 index.
+"""Search: Vietnamese folding, safe query parsing, and two index backends with one contract.
+
+``open_index(url_or_path)`` gives ``SqliteIndex`` (SQLite FTS5, embedded default) for a path and
+``ElasticIndex`` (Elasticsearch) for an ``http(s)://`` URL; both implement ``SearchIndex``.
 
 Matching is accent-insensitive (on folded text); documents whose pages hold the accented words
 exactly as typed rank first, then documents holding the bare words as one phrase, then by bm25.
@@ -6,6 +9,9 @@ A query that looks like a document number (``141/KH-UBND``) or the ``number`` fi
 document with that number first, then documents whose pages contain it.
 """
 
+from pathlib import Path
+
+from search.elastic import ElasticIndex
 from search.folding import FOLD_VERSION, fold, lower, normalize
 from search.fts import (
     DocumentHit,
@@ -22,6 +28,7 @@ from search.snippets import make_snippet
 __all__ = [
     "FOLD_VERSION",
     "DocumentHit",
+    "ElasticIndex",
     "PageEntry",
     "PageHit",
     "ParsedQuery",
@@ -36,5 +43,39 @@ __all__ = [
     "make_snippet",
     "normalize",
     "number_key",
+    "open_index",
     "parse_query",
 ]
+
+
+def open_index(
+    target: str | Path,
+    *,
+    username: str | None = None,
+    password: str | None = None,
+    api_key: str | None = None,
+    ca_certs: str | None = None,
+    verify_certs: bool = True,
+    timeout: float = 30.0,
+    prefix: str = "sohoa",
+) -> SqliteIndex | ElasticIndex:
+    """The index at ``target``: an ``http(s)://`` URL is Elasticsearch, anything else a SQLite
+    file path. Credentials and TLS options only apply to Elasticsearch. The schema is created
+    if missing."""
+    text = str(target)
+    index: SqliteIndex | ElasticIndex
+    if text.startswith(("http://", "https://")):
+        index = ElasticIndex(
+            text,
+            prefix=prefix,
+            username=username,
+            password=password,
+            api_key=api_key,
+            ca_certs=ca_certs,
+            verify_certs=verify_certs,
+            timeout=timeout,
+        )
+    else:
+        index = SqliteIndex(Path(text), timeout=timeout)
+    index.ensure_schema()
+    return index

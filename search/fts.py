@@ -8,10 +8,20 @@ Tables (all prefixed ``search_`` so they can share the catalog's database):
 - ``search_fts``: a contentless FTS5 table (rowid = page id) with two columns, ``exact``
   (normalised, lower-cased text) and ``folded`` (see ``search.folding.fold``); tokenizer
   ``unicode61 remove_diacritics 0`` since folding is done here, before indexing and on queries.
-  Contentless keeps the page text stored once; a page is removed from it by replaying the
+  One table for both, so "accented as typed AND folded match" is one FTS5 query, walked in
+  rowid order and stopped at a limit (a separate table would need a join or an IN list).
+  Contentless keeps the page text stored once; a page is removed from them by replaying the
   values computed from the stored text, so ``FOLD_VERSION`` is recorded and a change of the
-  folding rebuilds the FTS table from ``search_pages``.
-- ``search_meta``: key/value (the folding version).
+  folding rebuilds the FTS tables from ``search_pages``.
+- ``search_meta``: key/value (the folding version, the layout version).
+
+Searching scales to millions of pages by never scoring every match: the ranking tiers (number,
+exact accents with the phrase, exact accents, phrase, any match) are each fetched as at most
+``candidate_cap`` pages (newest first), and documents are ranked tier by tier. When the last
+tier reaches the cap the total is a lower bound (``SearchResults.total_exact`` is False).
+While the index is small (``bm25_max_pages``) documents are ordered by bm25 within a tier;
+beyond that bm25 (which reads every match of every word) is replaced by the number of matching
+pages, then the newest document.
 
 Every call opens its own connection, so one ``SqliteIndex`` may be shared by threads.
 """
@@ -22,6 +32,7 @@ import logging
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -46,6 +57,11 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 MAX_LIMIT = 1000
+CANDIDATE_CAP = 1000  # pages fetched per ranking tier
+SCAN_CAP = 20_000  # matching pages read per tier when filters apply
+BM25_MAX_PAGES = 100_000  # above this many pages, no bm25 (it reads every match)
+SNIPPET_PAGES = 2  # snippets per document when <= 10 documents are shown (else 1); others ""
+LAYOUT = "1"  # version of the table layout below; another value rebuilds the FTS tables
 _CHUNK = 500  # ids per "IN (...)" list, well under SQLite's variable limit
 _DATE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
 
@@ -104,8 +120,9 @@ class DocumentHit:
 
 @dataclass(frozen=True)
 class SearchResults:
-    total: int  # matching documents
+    total: int  # matching documents (a lower bound when total_exact is False)
     hits: tuple[DocumentHit, ...]
+    total_exact: bool = True  # False: more documents match than were counted ("at least")
 
 
 class SearchIndex(Protocol):
@@ -159,6 +176,10 @@ class SqliteIndex:
     def __init__(self, path: Path, *, timeout: float = 30.0) -> None:
         self.path = Path(path)
         self.timeout = timeout
+        self.candidate_cap = CANDIDATE_CAP
+        self.scan_cap = SCAN_CAP
+        self.bm25_max_pages = BM25_MAX_PAGES
+        self._pages_at: tuple[float, int] | None = None
         self._ready = False
         self._lock = threading.Lock()
 
@@ -178,6 +199,8 @@ class SqliteIndex:
             ) from exc
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+            # WAL + NORMAL: never corrupt; a crash may lose the last commits (re-index them).
+            conn.execute("PRAGMA synchronous = NORMAL")
             yield conn
         except sqlite3.OperationalError as exc:
             text = str(exc).lower()
@@ -228,23 +251,23 @@ class SqliteIndex:
                     for statement in _SCHEMA.split(";"):
                         if statement.strip():
                             conn.execute(statement)
+                    meta = dict(conn.execute("SELECT key, value FROM search_meta").fetchall())
+                    if meta and meta.get("layout", "1") != LAYOUT:
+                        log.info("search index layout changed: rebuilding the FTS tables")
+                        self._rebuild_fts(conn)
                     conn.execute(_FTS)
-                    row = conn.execute(
-                        "SELECT value FROM search_meta WHERE key = 'fold_version'"
-                    ).fetchone()
-                    if row is None or row[0] != str(FOLD_VERSION):
-                        if row is not None:
-                            log.info(
-                                "search folding changed (%s -> %s): rebuilding the FTS table",
-                                row[0],
-                                FOLD_VERSION,
-                            )
-                            self._rebuild_fts(conn)
-                        conn.execute(
-                            "INSERT OR REPLACE INTO search_meta (key, value) "
-                            "VALUES ('fold_version', ?)",
-                            (str(FOLD_VERSION),),
+                    version = meta.get("fold_version")
+                    if version is not None and version != str(FOLD_VERSION):
+                        log.info(
+                            "search folding changed (%s -> %s): rebuilding the FTS tables",
+                            version,
+                            FOLD_VERSION,
                         )
+                        self._rebuild_fts(conn)
+                    conn.executemany(
+                        "INSERT OR REPLACE INTO search_meta (key, value) VALUES (?, ?)",
+                        [("fold_version", str(FOLD_VERSION)), ("layout", LAYOUT)],
+                    )
                 except BaseException:
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")
@@ -270,10 +293,7 @@ class SqliteIndex:
                 "UPDATE search_pages SET text = ? WHERE page_id = ?",
                 ((text, pid) for pid, text in renormalized),
             )
-            conn.executemany(
-                "INSERT INTO search_fts (rowid, exact, folded) VALUES (?, ?, ?)",
-                ((pid, lower_normalized(t), fold_normalized(t)) for pid, t in renormalized),
-            )
+            _insert_fts(conn, [_fts_row(pid, t) for pid, t in renormalized])
 
     def rebuild(self) -> None:
         """Rebuild the full-text table from the stored page texts."""
@@ -285,9 +305,10 @@ class SqliteIndex:
     @staticmethod
     def _remove_pages(conn: sqlite3.Connection, rows: Sequence[tuple[int, str]]) -> None:
         # Contentless table: a row is removed by replaying the values it was indexed with.
+        values = [_fts_row(pid, text) for pid, text in rows]
         conn.executemany(
             "INSERT INTO search_fts (search_fts, rowid, exact, folded) VALUES ('delete', ?, ?, ?)",
-            ((pid, lower_normalized(text), fold_normalized(text)) for pid, text in rows),
+            values,
         )
         conn.executemany("DELETE FROM search_pages WHERE page_id = ?", ((pid,) for pid, _ in rows))
 
@@ -309,7 +330,7 @@ class SqliteIndex:
         for entry in latest.values():
             text = normalize(entry.text)
             pages.append((entry.page_id, entry.document_id, entry.page_no, text))
-            fts_rows.append((entry.page_id, lower_normalized(text), fold_normalized(text)))
+            fts_rows.append(_fts_row(entry.page_id, text))
         ids = list(latest)
         with self._transaction() as conn:
             old: list[tuple[int, str, int]] = []
@@ -326,9 +347,7 @@ class SqliteIndex:
                 "VALUES (?, ?, ?, ?)",
                 pages,
             )
-            conn.executemany(
-                "INSERT INTO search_fts (rowid, exact, folded) VALUES (?, ?, ?)", fts_rows
-            )
+            _insert_fts(conn, fts_rows)
             conn.executemany(
                 "INSERT OR REPLACE INTO search_documents VALUES "
                 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -342,6 +361,13 @@ class SqliteIndex:
                     (doc, doc),
                 )
 
+    def optimize(self) -> None:
+        """Merge the full-text index into one segment (after a bulk load; faster queries)."""
+        with self._transaction() as conn:
+            conn.execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
+        with self._connect() as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def delete_document(self, document_id: int) -> None:
         """Remove a document and all its pages (no error if it is not indexed)."""
         with self._transaction() as conn:
@@ -350,6 +376,43 @@ class SqliteIndex:
             ).fetchall()
             self._remove_pages(conn, rows)
             conn.execute("DELETE FROM search_documents WHERE document_id = ?", (document_id,))
+
+    def get_meta(self, key: str) -> str | None:
+        """A value stored with the index (e.g. a reindex checkpoint), or None."""
+        self._ensure_ready()
+        with self._connect() as conn:
+            row = conn.execute("SELECT value FROM search_meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        """Store (or with None remove) a value with the index."""
+        with self._transaction() as conn:
+            if value is None:
+                conn.execute("DELETE FROM search_meta WHERE key = ?", (key,))
+            else:
+                conn.execute(
+                    "INSERT OR REPLACE INTO search_meta (key, value) VALUES (?, ?)", (key, value)
+                )
+
+    def document_ids(self, *, batch: int = 10_000) -> Iterator[int]:
+        """Every indexed document id, ascending, read in batches (bounded memory)."""
+        self._ensure_ready()
+        last = -(2**63)
+        while True:
+            with self._connect() as conn:
+                rows = conn.execute(
+                    "SELECT document_id FROM search_documents WHERE document_id > ? "
+                    "ORDER BY document_id LIMIT ?",
+                    (last, batch),
+                ).fetchall()
+            if not rows:
+                return
+            for (doc_id,) in rows:
+                yield int(doc_id)
+            last = rows[-1][0]
+
+    def close(self) -> None:
+        """Nothing to release: every call opens and closes its own connection."""
 
     def count(self) -> int:
         """Number of pages indexed."""
@@ -399,8 +462,10 @@ class SqliteIndex:
         params: dict[str, Any],
     ) -> SearchResults:
         where = " AND ".join(filters)
+        cap = max(self.candidate_cap * 5, query.offset + query.limit)
         total = conn.execute(
-            f"SELECT COUNT(*) FROM search_documents d WHERE {where}", params
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM search_documents d WHERE {where} LIMIT :cap)",
+            {**params, "cap": cap + 1},
         ).fetchone()[0]
         rows = conn.execute(
             f"SELECT {_DOC_COLUMNS} FROM search_documents d WHERE {where} "
@@ -411,7 +476,18 @@ class SqliteIndex:
         hits = tuple(
             _document_hit(row, first_pages.get(row[0], ()), exact=False, score=0.0) for row in rows
         )
-        return SearchResults(total=int(total), hits=hits)
+        return SearchResults(total=min(int(total), cap), hits=hits, total_exact=total <= cap)
+
+    def _use_bm25(self, conn: sqlite3.Connection) -> bool:
+        """bm25 only while the index is small (it reads every match of every word)."""
+        now = time.monotonic()
+        if self._pages_at is None or now - self._pages_at[0] > 60:
+            pages = conn.execute(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM search_pages LIMIT ?)",
+                (self.bm25_max_pages + 1,),
+            ).fetchone()[0]
+            self._pages_at = (now, int(pages))
+        return self._pages_at[1] <= self.bm25_max_pages
 
     def _search_text(
         self,
@@ -424,16 +500,22 @@ class SqliteIndex:
     ) -> SearchResults:
         params = dict(params)
         filters = list(filters)
-        exact_sql = "1"  # nothing typed with accents: every match is exact
+        highlight: list[tuple[str, ...]] = []
+        # Ranking tiers, best first: (exact, phrase, FTS5 expression).
+        tiers: list[tuple[bool, bool, str]] = []
         if parsed is not None:
-            params["q"] = parsed.match_folded()
-            if any(t.accented for t in parsed.include):
-                params["exact"] = parsed.match_exact()
-                exact_sql = (
-                    "p.page_id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH :exact)"
-                )
+            folded = parsed.match_folded()
+            accented = any(t.accented for t in parsed.include)
+            exact = parsed.match_exact()
             phrase = parsed.match_phrase()
             highlight = list(parsed.highlight)
+            if accented and phrase:
+                tiers.append((True, True, f"({exact}) AND ({phrase})"))
+            if accented:
+                tiers.append((True, False, exact))
+            if phrase:
+                tiers.append((not accented, True, f"({folded}) AND ({phrase})"))
+            tiers.append((not accented, False, folded))
             excluded = parsed.match_excluded()
             if excluded:
                 # "-word" excludes documents having it on any page.
@@ -443,24 +525,10 @@ class SqliteIndex:
                     "p3.page_id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH "
                     ":excluded))"
                 )
-        elif num is not None:
-            params["q"] = num[1]
-            phrase = None
-            highlight = []
-        else:
-            raise QueryError("The search is empty; type a word or a number, or choose a filter.")
-        params["phrase"] = phrase or ""
-        phrase_sql = (
-            "p.page_id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH :phrase)"
-            if phrase
-            else "0"
-        )
-        num_sql = "0"
-        union = ""
+        number_docs: list[int] = []
         if num is not None:
             params["nk"], params["np"], num_words = num
             highlight.append(num_words)
-            num_sql = "d.number_key = :nk"
             if parsed is not None:
                 # Text plus a number: the document must carry that number, in its metadata
                 # or on one of its pages.
@@ -470,82 +538,139 @@ class SqliteIndex:
                     "(SELECT rowid FROM search_fts WHERE search_fts MATCH :np)))"
                 )
             else:
-                # Number only: documents whose number matches, even if no page shows it.
-                union = (
-                    "UNION ALL SELECT d.document_id, NULL, 0.0, 1, 1, 1 FROM search_documents d "
-                    "WHERE d.number_key = :nk" + "".join(f" AND {f}" for f in filters)
-                )
+                tiers.append((False, False, num[1]))
+                where = "".join(f" AND {f}" for f in filters)
+                number_docs = [
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT d.document_id FROM search_documents d WHERE d.number_key = :nk"
+                        f"{where} ORDER BY d.document_id LIMIT :cap",
+                        {**params, "cap": self.candidate_cap},
+                    )
+                ]
+        if not tiers:
+            raise QueryError("The search is empty; type a word or a number, or choose a filter.")
         where = "".join(f" AND {f}" for f in filters)
-        sql = f"""
-            WITH m AS MATERIALIZED (
-                SELECT rowid AS page_id, bm25(search_fts, 0.0, 1.0) AS score
-                FROM search_fts WHERE search_fts MATCH :q
-            )
-            SELECT document_id, MIN(score) AS best, MAX(ex) AS ex, MAX(ph) AS ph,
-                   MAX(num) AS num, GROUP_CONCAT(page_id) AS pages, COUNT(*) OVER () AS total
-            FROM (
-                SELECT p.document_id AS document_id, p.page_id AS page_id, m.score AS score,
-                       {exact_sql} AS ex,
-                       {phrase_sql} AS ph, {num_sql} AS num
-                FROM m
-                JOIN search_pages p ON p.page_id = m.page_id
-                JOIN search_documents d ON d.document_id = p.document_id
-                WHERE 1{where}
-                {union}
-            )
-            GROUP BY document_id
-            ORDER BY num DESC, ex DESC, ph DESC, best ASC, document_id ASC
-            LIMIT :limit OFFSET :offset
-        """
-        rows = conn.execute(sql, {**params, "limit": query.limit, "offset": query.offset})
-        ranked = rows.fetchall()
-        if ranked:
-            total = int(ranked[0][6])
-        elif query.offset > 0:  # past the end: count without the page window
-            counted = sql.replace("LIMIT :limit OFFSET :offset", "")
-            total = int(conn.execute(f"SELECT COUNT(*) FROM ({counted})", params).fetchone()[0])
-        else:
-            total = 0
-        if not ranked:
-            return SearchResults(total=total, hits=())
-        doc_ids = [r[0] for r in ranked]
+        bm25 = self._use_bm25(conn)
+        score_sql = "bm25(search_fts, 0.0, 1.0)" if bm25 else "0.0"
+        wanted = query.offset + query.limit
+        tier_of: dict[int, int] = {d: -1 for d in number_docs}  # document -> best tier
+        exact_of: dict[int, bool] = {d: True for d in number_docs}
+        best: dict[int, float] = {}
+        pages: dict[int, dict[int, tuple[int, int]]] = {}  # doc -> page id -> (page_no, rank)
+        capped = False
+        for k, (ex, _ph, expr) in enumerate(tiers):
+            last = k == len(tiers) - 1
+            if not last and sum(1 for t in tier_of.values() if t < k) >= wanted:
+                continue  # enough better documents: only the last tier (the total) is needed
+            tier_params = {**params, "q": expr, "cap": self.candidate_cap}
+            if where:
+                # Filters: read at most scan_cap matching pages (newest first), so a selective
+                # filter on a common word stays bounded; past that the total is a lower bound.
+                tier_params["scan"] = self.scan_cap
+                source = (
+                    f"(SELECT rowid, {score_sql} AS score FROM search_fts WHERE search_fts "
+                    "MATCH :q ORDER BY rowid DESC LIMIT :scan) f"
+                )
+                match, score = "", "f.score"
+            else:
+                source, match, score = "search_fts f", "search_fts MATCH :q", score_sql
+            rows = conn.execute(
+                # CROSS JOIN keeps the FTS table as the outer loop (newest matches first, stop
+                # at the cap) instead of running the MATCH once per page row.
+                f"SELECT p.document_id, p.page_id, p.page_no, {score} FROM {source} "
+                "CROSS JOIN search_pages p ON p.page_id = f.rowid "
+                "CROSS JOIN search_documents d ON d.document_id = p.document_id "
+                f"WHERE 1{' AND ' + match if match else ''}{where} "
+                "ORDER BY f.rowid DESC LIMIT :cap",
+                tier_params,
+            ).fetchall()
+            if last and len(rows) >= self.candidate_cap:
+                capped = True
+            elif last and where:
+                beyond = conn.execute(
+                    "SELECT rowid FROM search_fts WHERE search_fts MATCH :q "
+                    "ORDER BY rowid DESC LIMIT 1 OFFSET :scan",
+                    tier_params,
+                ).fetchone()
+                capped = beyond is not None
+            for rank, (doc_id, page_id, page_no, score) in enumerate(rows):
+                if doc_id not in tier_of:
+                    tier_of[doc_id] = k
+                    exact_of[doc_id] = ex and num is None
+                pages.setdefault(doc_id, {}).setdefault(page_id, (page_no, rank))
+                if tier_of[doc_id] == k or tier_of[doc_id] == -1:
+                    if bm25:
+                        best[doc_id] = min(best.get(doc_id, 0.0), float(score))
+                    else:
+                        best[doc_id] = best.get(doc_id, 0.0) - 1.0  # more matching pages first
+        if num is not None and parsed is not None:
+            # Text plus a number: the documents carrying it in their metadata rank first.
+            ids = list(tier_of)
+            number_set: set[int] = set()
+            for k in range(0, len(ids), _CHUNK):
+                chunk = ids[k : k + _CHUNK]
+                number_set.update(
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT document_id FROM search_documents WHERE number_key = ? AND "
+                        f"document_id IN ({','.join('?' * len(chunk))})",
+                        [params["nk"], *chunk],
+                    )
+                )
+            for doc_id in ids:
+                if doc_id in number_set:
+                    tier_of[doc_id] = -1
+                exact_of[doc_id] = doc_id in number_set
+        order = sorted(tier_of, key=lambda d: (tier_of[d], best.get(d, 0.0), -d if not bm25 else d))
+        total = len(order)
+        window = order[query.offset : wanted]
+        if not window:
+            return SearchResults(total=total, hits=(), total_exact=not capped)
         docs = {
             r[0]: r
             for r in conn.execute(
                 f"SELECT {_DOC_COLUMNS} FROM search_documents d WHERE d.document_id IN "
-                f"({','.join('?' * len(doc_ids))})",
-                doc_ids,
+                f"({','.join('?' * len(window))})",
+                window,
             )
         }
-        page_ids = [int(pid) for r in ranked if r[5] for pid in str(r[5]).split(",")]
-        page_rows = []
-        for k in range(0, len(page_ids), _CHUNK):
-            chunk = page_ids[k : k + _CHUNK]
-            page_rows += conn.execute(
-                "SELECT document_id, page_id, page_no, text FROM search_pages "
-                f"WHERE page_id IN ({','.join('?' * len(chunk))})",
-                chunk,
-            ).fetchall()
-        page_rows.sort(key=lambda r: (r[0], r[2], r[1]))
-        pages: dict[int, list[PageHit]] = {}
-        for doc_id, page_id, page_no, text in page_rows:
-            pages.setdefault(doc_id, []).append(
-                PageHit(page_id=page_id, page_no=page_no, snippet=make_snippet(text, highlight))
+        # One query for the texts of the pages that get a snippet.
+        shown: dict[int, list[tuple[int, int]]] = {}
+        for doc_id in window:
+            shown[doc_id] = sorted((no, pid) for pid, (no, _r) in pages.get(doc_id, {}).items())
+        # Snippets cost ~1 ms a page: every document gets one, small pages of results more.
+        per_doc = SNIPPET_PAGES if len(window) <= 10 else 1
+        need = [pid for doc_id in window for _no, pid in shown[doc_id][:per_doc]]
+        texts: dict[int, str] = {}
+        for k in range(0, len(need), _CHUNK):
+            chunk = need[k : k + _CHUNK]
+            texts.update(
+                conn.execute(
+                    "SELECT page_id, text FROM search_pages "
+                    f"WHERE page_id IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
             )
-        missing = [d for d in doc_ids if d not in pages]
+        missing = [d for d in window if not shown[d]]
         first_pages = self._first_pages(conn, missing) if missing else {}
         hits = []
-        for doc_id, best, ex, _ph, num_hit, _pages, _total in ranked:
-            doc_pages = tuple(pages.get(doc_id, ())) or first_pages.get(doc_id, ())
+        for doc_id in window:
+            doc_pages = tuple(
+                PageHit(
+                    page_id=pid,
+                    page_no=no,
+                    snippet=make_snippet(texts[pid], highlight) if pid in texts else "",
+                )
+                for no, pid in shown[doc_id]
+            ) or first_pages.get(doc_id, ())
+            score = best.get(doc_id, 0.0)
             hits.append(
                 _document_hit(
-                    docs[doc_id],
-                    doc_pages,
-                    exact=bool(ex) if num is None else bool(num_hit),
-                    score=-float(best) if best else 0.0,
+                    docs[doc_id], doc_pages, exact=exact_of.get(doc_id, False), score=-score
                 )
             )
-        return SearchResults(total=total, hits=tuple(hits))
+        return SearchResults(total=total, hits=tuple(hits), total_exact=not capped)
 
     @staticmethod
     def _first_pages(
@@ -566,6 +691,15 @@ class SqliteIndex:
         for doc_id, page_id, page_no, text in rows:
             out.setdefault(doc_id, (PageHit(page_id, page_no, make_snippet(text, [])),))
         return out
+
+
+def _fts_row(page_id: int, text: str) -> tuple[int, str, str]:
+    """(page id, exact, folded) values of a normalised page text."""
+    return page_id, lower_normalized(text), fold_normalized(text)
+
+
+def _insert_fts(conn: sqlite3.Connection, rows: Sequence[tuple[int, str, str]]) -> None:
+    conn.executemany("INSERT INTO search_fts (rowid, exact, folded) VALUES (?, ?, ?)", rows)
 
 
 def _document_row(entry: PageEntry) -> tuple[Any, ...]:

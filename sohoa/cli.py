@@ -229,6 +229,7 @@ def search_cmd(
     if as_json:
         payload = {
             "total": results.total,
+            "total_exact": results.total_exact,
             "hits": [
                 {
                     "document_id": h.document_id,
@@ -252,7 +253,8 @@ def search_cmd(
     if not results.hits:
         out.print("no documents found")
         return
-    out.print(f"{results.total} documents found")
+    found = results.total if results.total_exact else f"at least {results.total}"
+    out.print(f"{found} documents found")
     for rank, h in enumerate(results.hits, start=1):
         head = " · ".join(x for x in (h.number, h.type_name, h.issued, h.organ) if x)
         out.print(f"[bold]{rank}. {escape(head or 'document ' + str(h.document_id))}[/]")
@@ -260,7 +262,7 @@ def search_cmd(
             out.print(f"   {escape(h.title)}")
         pages = ", ".join(str(p.page_no) for p in h.pages)
         out.print(f"   pages {pages} · {escape(paths.get(h.document_id) or '')}")
-        for p in h.pages[:3]:
+        for p in [p for p in h.pages if p.snippet][:3]:
             out.print(f"   p.{p.page_no}: {_highlight(p.snippet)}")
 
 
@@ -500,6 +502,36 @@ def audit(sample: int | None, older_than: float | None, as_json: bool) -> None:
         out.print(render_audit(report), markup=False, highlight=False)
     if not report.clean:
         sys.exit(ExitCode.PARTIAL)
+
+
+@cli.command()
+@click.option("--restart", is_flag=True, help="Start over instead of resuming.")
+@click.option("--batch-size", type=int, default=500, show_default=True)
+@boundary
+def reindex(restart: bool, batch_size: int) -> None:
+    """Rebuild the search index (SQLite or Elasticsearch) from the catalog; resumable."""
+    from sohoa.reindex import reindex as run_reindex
+
+    ctx = _context(load_settings())
+    try:
+        with Progress(
+            TextColumn("[bold]reindex"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            disable=not err.is_terminal,
+        ) as bar:
+            task = bar.add_task("reindex", total=None)
+            pages = run_reindex(
+                ctx,
+                restart=restart,
+                batch_size=batch_size,
+                on_progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    finally:
+        ctx.close()
+    out.print(f"reindexed {pages} pages")
 
 
 @cli.command("make-sample")

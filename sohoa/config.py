@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     fonds: str = Field("default", description="fonds code used when --fonds is not given")
     thresholding: int | None = Field(None, description="tesseract thresholding_method (2=Sauvola)")
     broker: str = Field("", description="redis://... or amqp://...; empty runs in-process")
+    search: str = Field("", description="http(s)://HOST:9200 for Elasticsearch; empty = SQLite")
+    search_user: str = Field("", description="Elasticsearch basic-auth user")
+    search_password: str = Field("", description="Elasticsearch basic-auth password")
+    search_api_key: str = Field("", description="Elasticsearch API key (instead of user)")
+    search_ca_certs: str = Field("", description="PEM file of the cluster's CA")
+    search_verify: bool = Field(True, description="verify the cluster's TLS certificate")
     lease_seconds: float = Field(
         0.0, ge=0, description="an unrenewed claim expires after this (0 = 90 s)"
     )

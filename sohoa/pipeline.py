@@ -48,7 +48,7 @@ class Context:
 
     settings: Settings
     catalog: Catalog
-    index: search.SqliteIndex
+    index: search.SearchIndex
     claims: ClaimKeeper
 
     @property
@@ -57,6 +57,7 @@ class Context:
 
     def close(self) -> None:
         self.claims.close()
+        self.index.close()
         self.catalog.close()
 
 
@@ -65,8 +66,14 @@ def open_context(settings: Settings) -> Context:
     catalog = Catalog(settings.catalog_url)
     catalog.create()
     index_path = catalog.sqlite_path or str(settings.home / "search.sqlite")
-    index = search.SqliteIndex(Path(index_path))
-    index.ensure_schema()
+    index = search.open_index(
+        settings.search or index_path,
+        username=settings.search_user or None,
+        password=settings.search_password or None,
+        api_key=settings.search_api_key or None,
+        ca_certs=settings.search_ca_certs or None,
+        verify_certs=settings.search_verify,
+    )
     claims = ClaimKeeper(catalog, lease=settings.lease)
     return Context(settings=settings, catalog=catalog, index=index, claims=claims)
 

@@ -1,0 +1,128 @@
+"""sohoa.reindex: rebuild the search index from the catalog, resumable, in batches."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from elasticsearch import Elasticsearch
+
+from archive import schema as t
+from archive.catalog import Catalog
+from search import ElasticIndex, SearchQuery, SqliteIndex
+from sohoa.reindex import CHECKPOINT, reindex
+from tests.test_search_elastic import FakeNode, _default_answer
+
+
+def _catalog(tmp_path: Path, docs: int = 7, pages: int = 3) -> Catalog:
+    catalog = Catalog(f"sqlite:///{tmp_path / 'catalog.sqlite'}")
+    catalog.create()
+    now = datetime.now(UTC)
+    with catalog.engine.begin() as conn:
+        conn.execute(t.fonds.insert().values(id=1, code="F1", name="Phông"))
+        conn.execute(t.record.insert().values(id=1, fonds_id=1, code="HS-1", title=""))
+        conn.execute(
+            t.batch.insert().values(id=1, name="b", source_path="/b", operator="", started_at=now)
+        )
+        conn.execute(
+            t.stored_file.insert().values(
+                id=1, kind="original", path="o/1", size=1, sha256="0" * 64, created_at=now
+            )
+        )
+        pid = 0
+        for doc in range(1, docs + 1):
+            conn.execute(
+                t.document.insert().values(
+                    id=doc, record_id=1, batch_id=1, seq=doc, name=f"doc{doc}",
+                    source_key=f"{doc:064d}", state="pending" if doc == docs else "indexed",
+                    number=f"{doc}/QĐ-UBND", type_code="02", type_name="Quyết định",
+                    organ="Ủy ban nhân dân tỉnh Hà Giang", issued_date=f"2024-0{doc % 9 + 1}-01",
+                    summary=f"Quyết định số {doc}", created_at=now, updated_at=now,
+                )
+            )  # fmt: skip
+            for seq in range(1, pages + 1):
+                pid += 1
+                conn.execute(
+                    t.page.insert().values(
+                        id=pid, document_id=doc, batch_id=1, seq=seq, source_file_id=1,
+                        source_index=seq - 1, source_kind="image", state="packaged",
+                        updated_at=now, text=f"Trang {seq} của văn bản {doc}: thủy lợi mã{doc}.",
+                    )
+                )  # fmt: skip
+    return catalog
+
+
+def test_reindex_sqlite_is_resumable_and_complete(tmp_path: Path) -> None:
+    catalog = _catalog(tmp_path)
+    index = SqliteIndex(tmp_path / "search.sqlite")
+    ctx = SimpleNamespace(catalog=catalog, index=index)
+    seen: list[tuple[int, int]] = []
+
+    def stop_after_two(done: int, total: int) -> None:
+        seen.append((done, total))
+        if len(seen) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        reindex(ctx, on_progress=stop_after_two, batch_size=4)
+    assert seen == [(4, 18), (8, 18)]  # 6 indexable documents of 3 pages
+    assert json.loads(index.get_meta(CHECKPOINT) or "{}")["last"] == 8
+    assert index.count() == 8
+    seen.clear()
+    written = reindex(ctx, on_progress=lambda d, n: seen.append((d, n)), batch_size=4)
+    assert written == 10  # only the pages after the checkpoint
+    assert seen[-1] == (18, 18)
+    assert index.count() == 18 and index.get_meta(CHECKPOINT) is None
+    hits = index.search(SearchQuery("mã3")).hits
+    assert [h.document_id for h in hits] == [3]
+    assert hits[0].number == "3/QĐ-UBND" and hits[0].fonds == "F1" and hits[0].record == "HS-1"
+    assert index.search(SearchQuery("mã7")).total == 0  # the pending document is left out
+    # A document gone from the catalog leaves the index on the next reindex.
+    with catalog.engine.begin() as conn:
+        conn.execute(t.document.update().where(t.document.c.id == 2).values(state="failed"))
+    assert reindex(ctx, restart=True) == 15
+    assert index.search(SearchQuery("mã2")).total == 0 and index.count() == 15
+
+
+def test_reindex_elasticsearch_swaps_the_alias(tmp_path: Path) -> None:
+    catalog = _catalog(tmp_path, docs=3, pages=2)
+    FakeNode.requests = []
+    meta: dict[str, Any] = {}
+
+    def answer(method: str, path: str, payload: Any) -> tuple[int, Any]:
+        if path.startswith("/sohoa-meta/_doc/"):
+            key = path.rsplit("/", 1)[1]
+            if method == "PUT":
+                meta[key] = payload["value"]
+            elif method == "DELETE":
+                meta.pop(key, None)
+            elif key in meta:
+                return 200, {"_source": {"value": meta[key]}, "found": True}
+            else:
+                return 404, {"found": False}
+            return 200, {"result": "ok"}
+        if method == "HEAD" and path == "/_alias/sohoa-pages":
+            return 200, {}
+        return _default_answer(method, path, payload)
+
+    FakeNode.answer = staticmethod(answer)
+    client = Elasticsearch("http://es:9200", node_class=FakeNode, max_retries=0)
+    index = ElasticIndex("http://es:9200", client=client)
+    assert reindex(SimpleNamespace(catalog=catalog, index=index), batch_size=3) == 4
+    bulk_targets = {
+        op["index"]["_index"]
+        for m, p, body in FakeNode.requests
+        if p.endswith("/_bulk")
+        for op in body
+        if "index" in op
+    }
+    assert len(bulk_targets) == 1
+    new = bulk_targets.pop()
+    assert new.startswith("sohoa-pages-")
+    swap = [body for m, p, body in FakeNode.requests if p == "/_aliases"][0]["actions"]
+    assert swap[-1] == {"add": {"index": new, "alias": "sohoa-pages"}}
+    assert CHECKPOINT not in meta  # finished: no checkpoint left
