@@ -24,7 +24,7 @@ from ingest.errors import (
     InputError,
     UnsupportedFormatError,
 )
-from ocr.types import OcrResult, TextLine, Word
+from ocr import OcrResult, TextLine, Word
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from ingest.errors import ConfigError
+from ingest import ConfigError
 
 
 def _default_workers() -> int:
