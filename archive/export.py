@@ -43,7 +43,7 @@ from sqlalchemy import select
 from archive import schema as t
 from archive.catalog import Catalog
 from archive.storage import CHUNK, atomic_write, sha256_file
-from ingest.errors import NotFoundError, QueryError, StorageError
+from ingest import NotFoundError, QueryError, StorageError
 
 log = logging.getLogger(__name__)
 

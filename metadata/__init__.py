@@ -1,12 +1,24 @@
-"""Fields from recognised text: number/symbol, date, type, issuing body, summary.
+"""Fields from recognised text: number/symbol, date, type, issuing body, summary, signature.
 
-``extract_metadata(page)`` reads the TT05 document fields from the OCR of a document's first
-page; every value is a :class:`Field` with its confidence, the OCR text it came from, the rule
-that produced it and its box on the page.
+``extract_document(pages, reread=None)`` reads the TT05 document fields from the OCR of a
+document's pages (header from page 1, signature block and recipients from the last page);
+``extract_metadata(page)`` is its one-page form. Every value is a :class:`Field` with its
+confidence, page, box, the OCR text it came from, the rule that produced it and the reasons
+(``flags``) a person should check it; ``DocumentMetadata.needs_review`` sums them up.
 """
 
-from metadata.extract import extract_metadata
+from metadata.document import REQUIRED, Reread, extract_document, extract_metadata, validate
 from metadata.types import DocumentMetadata, Field
 from metadata.vocab import TYPES, fold
 
-__all__ = ["TYPES", "DocumentMetadata", "Field", "extract_metadata", "fold"]
+__all__ = [
+    "REQUIRED",
+    "TYPES",
+    "DocumentMetadata",
+    "Field",
+    "Reread",
+    "extract_document",
+    "extract_metadata",
+    "fold",
+    "validate",
+]

@@ -112,8 +112,27 @@ def _box(words: list[Word]) -> tuple[int, int, int, int] | None:
     return (left, top, max(w.right for w in words) - left, max(w.bottom for w in words) - top)
 
 
+#: A field whose weakest word has a lower OCR confidence (0-100) is flagged for review.
+LOW_WORD_CONF = 45.0
+#: A field whose words' mean OCR confidence is lower than this is flagged for review.
+LOW_MEAN_CONF = 70.0
+
+
+def confidence_flags(words: Iterable[Word]) -> tuple[str, ...]:
+    """``("low OCR confidence ...",)`` when the words were read unsurely, else ``()``."""
+    confs = [w.conf for w in words if w.conf >= 0]
+    if not confs:
+        return ()
+    low, mean = min(confs), sum(confs) / len(confs)
+    if low < LOW_WORD_CONF or mean < LOW_MEAN_CONF:
+        return (f"low OCR confidence on the field's words (min {low:.0f}, mean {mean:.0f})",)
+    return ()
+
+
 def _field(value: str, words: list[Word], certainty: float, raw: str, rule: str) -> Field:
-    return Field(value, _confidence(words, certainty), raw, rule, _box(words))
+    return Field(
+        value, _confidence(words, certainty), raw, rule, _box(words), flags=confidence_flags(words)
+    )
 
 
 def _revised(found: Field | None, value: str, suffix: str, factor: float = 0.95) -> Field | None:
@@ -620,10 +639,11 @@ def _check_notation(
 # --------------------------------------------------------------------------------------------
 
 
-def extract_metadata(page: OcrResult) -> DocumentMetadata:
+def header_fields(page: OcrResult) -> DocumentMetadata:
     """Read number/symbol, date and place, type, organs and summary from a first page.
 
     ``page`` is the OCR of an upright, deskewed page. Fields that cannot be read are None.
+    This is the header part only; :func:`metadata.extract_document` adds the rest.
     """
     layout = build_layout(page)
     warnings: list[str] = []

@@ -13,7 +13,8 @@ class Field:
     ``confidence`` in 0..1 is the rule's certainty times the mean OCR confidence of the words
     used (words without a confidence, e.g. text taken from a PDF, count as certain).
     ``raw`` is the OCR text the value was read from (lines joined by newlines); ``box`` is
-    (left, top, width, height) in page pixels.
+    (left, top, width, height) in pixels of page ``page`` (1-based, in the document).
+    ``flags`` lists the reasons a person should check this value (empty when none).
     """
 
     value: str
@@ -21,6 +22,8 @@ class Field:
     raw: str
     rule: str
     box: tuple[int, int, int, int] | None = None
+    page: int = 1
+    flags: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -29,6 +32,8 @@ class Field:
             "raw": self.raw,
             "rule": self.rule,
             "box": list(self.box) if self.box is not None else None,
+            "page": self.page,
+            "flags": list(self.flags),
         }
 
     @classmethod
@@ -40,23 +45,34 @@ class Field:
             raw=data.get("raw", ""),
             rule=data.get("rule", ""),
             box=tuple(box) if box is not None else None,  # type: ignore[arg-type]
+            page=int(data.get("page", 1)),
+            flags=tuple(data.get("flags", ())),
         )
 
 
 @dataclass(frozen=True)
 class DocumentMetadata:
-    """The TT05 document fields read from a document's first page.
+    """The TT05 document fields read from a document's pages.
 
     Conventions: ``number`` is the leading digits of the number/symbol and ``notation`` the
     rest after the first separator (``141/KH-UBND`` -> ``141`` + ``KH-UBND``; the legal
     ``09/2025/QĐ-UBND`` -> ``09`` + ``2025/QĐ-UBND``; the Party ``57-NQ/TW`` -> ``57`` +
-    ``NQ/TW``). ``issued_date`` is ISO (``2025-03-14``). ``type_code`` is the TT05 code
-    (``22`` for a công văn). ``summary`` has no ``V/v`` prefix and a summary printed on several
-    lines is joined with single spaces.
+    ``NQ/TW``). ``family`` names the number's family: ``administrative``, ``cong_van``,
+    ``legal`` (number/year/TYPE-AGENCY), ``law`` (number/year/QH15) or ``party``.
+    ``issued_date`` is ISO (``2025-03-14``). ``type_code`` is the TT05 code (``22`` for a công
+    văn). ``summary`` has no ``V/v`` prefix and a summary printed on several lines is joined
+    with single spaces.
 
-    ``warnings`` lists disagreements a person should review (they do not change the values):
-    a legal number whose year differs from the issue year, or a symbol whose type abbreviation
-    disagrees with the type line (HĐ read as HD...).
+    Signature block (from the last page): ``signer_prefix`` holds the authority lines
+    (``TM. ỦY BAN NHÂN DÂN``, ``KT. CHỦ TỊCH``) joined by ``"\n"``; ``signer_position`` and
+    ``signer_name`` as printed. ``recipients`` holds the "Nơi nhận:" items joined by ``"; "``,
+    each without its leading ``-`` and trailing ``;``/``.`` (see :attr:`recipient_list`);
+    ``addressees`` the "Kính gửi:" text of a công văn. ``urgency`` is ``HỎA TỐC``,
+    ``THƯỢNG KHẨN`` or ``KHẨN``; ``secrecy`` is ``TUYỆT MẬT``, ``TỐI MẬT`` or ``MẬT``.
+
+    ``warnings`` lists document-level reasons for review (a required field missing, a
+    disagreement between fields, a date that cannot exist); each field's own reasons are in
+    its ``flags``. :attr:`review_reasons` gathers both.
     """
 
     number: Field | None = None
@@ -69,6 +85,14 @@ class DocumentMetadata:
     parent_organ: Field | None = None
     summary: Field | None = None
     warnings: tuple[str, ...] = ()
+    family: Field | None = None
+    signer_prefix: Field | None = None
+    signer_position: Field | None = None
+    signer_name: Field | None = None
+    recipients: Field | None = None
+    addressees: Field | None = None
+    urgency: Field | None = None
+    secrecy: Field | None = None
 
     FIELD_NAMES = (
         "number",
@@ -80,6 +104,14 @@ class DocumentMetadata:
         "organ",
         "parent_organ",
         "summary",
+        "family",
+        "signer_prefix",
+        "signer_position",
+        "signer_name",
+        "recipients",
+        "addressees",
+        "urgency",
+        "secrecy",
     )
 
     @property
@@ -94,8 +126,37 @@ class DocumentMetadata:
     def _party_style(self) -> bool:
         return self.number is not None and self.number.rule.endswith(":party")
 
+    @property
+    def recipient_list(self) -> tuple[str, ...]:
+        """The "Nơi nhận" items as a tuple."""
+        if self.recipients is None or not self.recipients.value:
+            return ()
+        return tuple(self.recipients.value.split("; "))
+
+    @property
+    def review_reasons(self) -> tuple[str, ...]:
+        """Every reason for review: the document's warnings, then ``"<field>: <flag>"``."""
+        out = list(self.warnings)
+        for name in self.FIELD_NAMES:
+            item = getattr(self, name)
+            if item is not None:
+                out.extend(f"{name}: {flag}" for flag in item.flags)
+        return tuple(out)
+
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.review_reasons)
+
+    def flagged(self, name: str) -> bool:
+        """True when field ``name`` should be checked: flagged, missing-required, or in a
+        document-level warning naming it."""
+        item = getattr(self, name)
+        if item is not None and item.flags:
+            return True
+        return any(w.startswith(f"{name}:") or f"'{name}'" in w for w in self.warnings)
+
     def to_dict(self) -> dict[str, Any]:
-        """``{name: {"value", "confidence", "raw", "rule", "box"} or None}`` for every field."""
+        """``{name: {"value", "confidence", "raw", "rule", "box", "page", "flags"} or None}``."""
         return {
             name: (getattr(self, name).to_dict() if getattr(self, name) is not None else None)
             for name in self.FIELD_NAMES
@@ -103,10 +164,12 @@ class DocumentMetadata:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, warnings: tuple[str, ...] = ()) -> DocumentMetadata:
+        """Inverse of :meth:`to_dict`; a ``"warnings"`` list in ``data`` is read too."""
         known = {f.name for f in fields(cls)}
         values = {
             name: Field.from_dict(value) if value is not None else None
             for name, value in data.items()
             if name in known and name != "warnings"
         }
-        return cls(**values, warnings=tuple(warnings))
+        found = tuple(warnings) or tuple(data.get("warnings", ()))
+        return cls(**values, warnings=found)

@@ -294,6 +294,11 @@ AGENCY_PHRASES: tuple[str, ...] = (
     "thông tin",
     "nhà nước",
     "chính phủ",
+    "đảng bộ",
+    "tỉnh ủy",
+    "thành ủy",
+    "huyện ủy",
+    "ban thường vụ",
 )
 
 #: Provinces and centrally governed cities, before and after the 2025 merger.
@@ -401,6 +406,11 @@ def _with_case(canonical: str, original: str) -> str:
 _TRAILING = ",.;:"
 
 
+#: One-word head nouns restored only as a name's first word: inside a name "PHONG" is more
+#: likely a place (Yên Phong) than "PHÒNG" (the phrases "văn phòng", "đảng bộ" cover the rest).
+_HEAD_ONLY = frozenset({("phong",), ("so",), ("bo",), ("cuc",), ("vu",)})
+
+
 def _restore(text: str, table: dict[tuple[str, ...], tuple[str, ...]]) -> str:
     words = text.split()
     folded = [fold(w).rstrip(_TRAILING) for w in words]
@@ -408,7 +418,10 @@ def _restore(text: str, table: dict[tuple[str, ...], tuple[str, ...]]) -> str:
     i = 0
     while i < len(words):
         for size in range(min(_LONGEST, len(words) - i), 0, -1):
-            canonical = table.get(tuple(folded[i : i + size]))
+            key = tuple(folded[i : i + size])
+            canonical = table.get(key)
+            if canonical is not None and i > 0 and key in _HEAD_ONLY:
+                canonical = None
             if canonical is not None:
                 if size == 1 and len(canonical) > 1:  # words run together: split them
                     core = words[i].rstrip(_TRAILING)
@@ -454,3 +467,138 @@ def restore_date_words(text: str) -> str:
             if word[:1].islower():
                 words[i] = _DATE_WORDS[key]
     return " ".join(words)
+
+
+# --------------------------------------------------------------------------------------------
+# Signature block and recipients
+# --------------------------------------------------------------------------------------------
+
+#: Posts and collective bodies printed in signature blocks (Decree 30, appendix I).
+POSITION_PHRASES: tuple[str, ...] = (
+    "chủ tịch",
+    "phó chủ tịch",
+    "giám đốc",
+    "phó giám đốc",
+    "bộ trưởng",
+    "thứ trưởng",
+    "trưởng phòng",
+    "phó trưởng phòng",
+    "chánh văn phòng",
+    "phó chánh văn phòng",
+    "trưởng ban",
+    "phó trưởng ban",
+    "cục trưởng",
+    "phó cục trưởng",
+    "vụ trưởng",
+    "hiệu trưởng",
+    "viện trưởng",
+    "chánh thanh tra",
+    "bí thư",
+    "phó bí thư",
+    "ban thường vụ",
+    "ban chấp hành",
+    "thủ tướng",
+    "phó thủ tướng",
+    "chính phủ",
+    "ủy ban nhân dân",
+    "hội đồng nhân dân",
+    "thường trực",
+    "tỉnh ủy",
+    "thành ủy",
+    "huyện ủy",
+)
+
+#: Common Vietnamese family and middle names: the marks OCR drops from a signer's name are
+#: restored for these only (given names are too ambiguous: Thang/Thắng/Thăng).
+NAME_PARTS: tuple[str, ...] = (
+    "Nguyễn",
+    "Lê",
+    "Hà",
+    "Trần",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+    "Trịnh",
+    "Đinh",
+    "Trương",
+    "Đào",
+    "Đoàn",
+    "Lương",
+    "Văn",
+    "Thị",
+    "Đức",
+    "Quốc",
+    "Hữu",
+    "Ngọc",
+    "Bích",
+    "Xuân",
+)
+
+#: Phrases common in "Nơi nhận" lists.
+RECIPIENT_PHRASES: tuple[str, ...] = (
+    "để b/c",
+    "để biết",
+    "như trên",
+    "như điều 3",
+    "lưu trữ",
+    "lịch sử",
+    "tỉnh ủy",
+    "cổng thông tin điện tử",
+    "các sở, ban, ngành",
+    "văn thư",
+    "nhà nước",
+    "nội vụ",
+    "tài chính",
+    "tỉnh",
+    "huyện",
+    "thành phố",
+    "chủ tịch",
+    "các phòng chuyên môn",
+    "trung tâm",
+)
+
+_POSITION_TABLE = {**_phrase_table(POSITION_PHRASES + AGENCY_PHRASES)}
+_NAME_TABLE = _phrase_table(NAME_PARTS)
+_RECIPIENT_TABLE = _phrase_table(
+    tuple(p.replace(",", "") for p in RECIPIENT_PHRASES) + AGENCY_PHRASES
+)
+
+
+_KNOWN_POSTS = frozenset(fold(p) for p in POSITION_PHRASES)
+
+
+def known_position(text: str) -> bool:
+    """True when ``text`` folds to a post of :data:`POSITION_PHRASES` ("PHÓ CHỦ TỊCH")."""
+    return " ".join(fold(text).split()) in _KNOWN_POSTS
+
+
+def restore_position_marks(text: str) -> str:
+    """Restore the marks of posts and bodies in a signature line ("CHỦ TICH" -> "CHỦ TỊCH")."""
+    return _restore(text, _POSITION_TABLE)
+
+
+def restore_name_marks(text: str) -> str:
+    """Restore the marks of common family and middle names ("Dang Văn An" -> "Đặng Văn An")."""
+    return _restore(text, _NAME_TABLE)
+
+
+def restore_recipient_marks(text: str) -> str:
+    """Restore the marks of words common in "Nơi nhận" lists; "Luu:" -> "Lưu:"."""
+    text = _restore(text, _RECIPIENT_TABLE)
+    text = re.sub(
+        r"\(\s*(\S{1,3})\s+b/c\s*\)",
+        lambda m: "(để b/c)" if fold(m.group(1)) == "de" else m.group(0),
+        text,
+    )
+    if fold(text).startswith(("luu:", "luu ")):
+        text = "Lưu" + text[3:]
+    return text

@@ -534,6 +534,64 @@ def reindex(restart: bool, batch_size: int) -> None:
     out.print(f"reindexed {pages} pages")
 
 
+@cli.command("export")
+@click.argument("record")
+@click.option("--fonds", help="Fonds of the record (default SOHOA_FONDS).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Folder to write the package into.",
+)
+@click.option("--zip", "as_zip", is_flag=True, help="Also zip the package for transfer.")
+@boundary
+def export_cmd(record: str, fonds: str | None, out_dir: Path, as_zip: bool) -> None:
+    """Write RECORD as a TT05 archival package (AIP_hoso: METS, EAD, PREMIS, PDF/A files)."""
+    from archive.export import export_record
+
+    settings = load_settings()
+    ctx = _context(settings)
+    try:
+        path = export_record(
+            ctx.catalog,
+            ctx.home,
+            fonds=fonds or settings.fonds,
+            record=record,
+            out_dir=out_dir,
+            zip=as_zip,
+        )
+    finally:
+        ctx.close()
+    out.print(f"package written: {path}")
+
+
+@cli.command("export-metadata")
+@click.option("--fonds", help="Only this fonds (default: every fonds).")
+@click.option("--query", help="Only the documents this search finds.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@boundary
+def export_metadata_cmd(fonds: str | None, query: str | None, fmt: str, out_path: Path) -> None:
+    """Write the documents' metadata (TT05 fields, with provenance in JSON) as CSV or JSON."""
+    import search
+    from archive.export import export_metadata
+
+    ctx = _context(load_settings())
+    try:
+        ids = None
+        if query:
+            found = ctx.index.search(search.SearchQuery(text=query, limit=1000))
+            ids = [h.document_id for h in found.hits]
+        count = export_metadata(
+            ctx.catalog, fonds=fonds, document_ids=ids, format=fmt, out=out_path
+        )
+    finally:
+        ctx.close()
+    out.print(f"{count} documents written to {out_path}")
+
+
 @cli.command("make-sample")
 @click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--seed", type=int, default=0, show_default=True)

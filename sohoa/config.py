@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     force_ocr: bool = Field(False, description="OCR PDF pages that already carry text")
     fonds: str = Field("default", description="fonds code used when --fonds is not given")
     thresholding: int | None = Field(None, description="tesseract thresholding_method (2=Sauvola)")
+    reread: bool = Field(
+        False, description="re-read metadata regions at 2x (~5 short tesseract runs per document)"
+    )
     broker: str = Field("", description="redis://... or amqp://...; empty runs in-process")
     search: str = Field("", description="http(s)://HOST:9200 for Elasticsearch; empty = SQLite")
     search_user: str = Field("", description="Elasticsearch basic-auth user")

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -315,6 +316,43 @@ def _load_ocr(ctx: Context, rel: str | None) -> ocr.OcrResult | None:
     return ocr.OcrResult.from_dict(data)
 
 
+#: Scale of the crops that metadata re-reads (summary, number, organ, signer, recipients).
+REREAD_SCALE = 2
+
+
+def _reread_for(ctx: Context, job: dict) -> metadata.Reread:
+    """``reread(page, box) -> text``: tesseract ``--psm 6`` on a 2x crop of the page image."""
+
+    def reread(page_no: int, box: tuple[int, int, int, int]) -> str:
+        page = job["pages"][page_no - 1]
+        if not page["work_path"] or page["text_source"] != "ocr":
+            return ""
+        work = ctx.home / page["work_path"]
+        left, top, width, height = box
+        with Image.open(work) as img:
+            crop = img.crop((left, top, left + width, top + height))
+        crop = crop.resize(
+            (crop.width * REREAD_SCALE, crop.height * REREAD_SCALE), Image.Resampling.LANCZOS
+        )
+        dpi = round((page["dpi"] or ctx.settings.default_dpi) * REREAD_SCALE)
+        fd, name = tempfile.mkstemp(prefix=".tmp-reread-", suffix=".pnm", dir=work.parent)
+        os.close(fd)
+        crop_path = Path(name)
+        try:
+            crop.save(crop_path, format="PPM")
+            return ocr.run_ocr(
+                crop_path,
+                languages=ctx.settings.languages,
+                dpi=dpi,
+                psm=6,
+                timeout=ctx.settings.ocr_timeout,
+            ).text
+        finally:
+            crop_path.unlink(missing_ok=True)
+
+    return reread
+
+
 def pdfa_relpath(fonds: str, record: str, seq: int) -> str:
     """TT05 file name: the record code, a dot, the document's sequence number in the record."""
     rec = _safe_part(record)
@@ -334,11 +372,22 @@ def _package_claimed(ctx: Context, doc_id: int, claim: str) -> bool:
     job = ctx.catalog.document_job(doc_id)
     try:
         results = [_load_ocr(ctx, p["ocr_path"]) for p in job["pages"]]
-        first = next((r for r in results if r is not None and r.lines), None)
-        meta = metadata.extract_metadata(first) if first is not None else None
+        readings = [
+            r if r is not None else ocr.OcrResult(lines=(), width=0, height=0, dpi=0.0)
+            for r in results
+        ]
+        from_pdf = all(p["text_source"] == "pdf" for p in job["pages"])
+        reread = _reread_for(ctx, job) if ctx.settings.reread and not from_pdf else None
+        meta = (
+            metadata.extract_document(readings, reread=reread)
+            if any(r.lines for r in readings)
+            else None
+        )
         fields = meta.to_dict() if meta is not None else {}
-        if meta is not None and meta.warnings:
-            fields["warnings"] = list(meta.warnings)
+        if meta is not None:
+            fields["needs_review"] = meta.needs_review
+            if meta.warnings:
+                fields["warnings"] = list(meta.warnings)
 
         def value(name: str) -> str:
             item = getattr(meta, name, None) if meta is not None else None
