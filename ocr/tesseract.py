@@ -54,12 +54,11 @@ def _ensure_single_thread() -> None:
     os.environ["OMP_THREAD_LIMIT"] = "1"
 
 
-@lru_cache(maxsize=1)
-def tesseract_version() -> str:
-    """Return the installed tesseract's version, e.g. ``"5.3.0"``."""
+def _tesseract_info(flag: str) -> subprocess.CompletedProcess:
+    """Run ``tesseract FLAG`` (``--version``, ``--list-langs``) with a timeout."""
     try:
-        proc = subprocess.run(
-            [pytesseract.pytesseract.tesseract_cmd, "--version"],
+        return subprocess.run(
+            [pytesseract.pytesseract.tesseract_cmd, flag],
             capture_output=True,
             timeout=_VERSION_TIMEOUT,
             check=False,
@@ -69,7 +68,13 @@ def tesseract_version() -> str:
             "tesseract is not installed or not on PATH: install tesseract-ocr."
         ) from exc
     except subprocess.TimeoutExpired as exc:
-        raise ToolTimeoutError("'tesseract --version' did not answer in time.") from exc
+        raise ToolTimeoutError(f"'tesseract {flag}' did not answer in time.") from exc
+
+
+@lru_cache(maxsize=1)
+def tesseract_version() -> str:
+    """Return the installed tesseract's version, e.g. ``"5.3.0"``."""
+    proc = _tesseract_info("--version")
     output = (proc.stdout or proc.stderr).decode("utf-8", "replace").strip()
     first = output.splitlines()[0] if output else ""
     parts = first.split()
@@ -80,19 +85,7 @@ def tesseract_version() -> str:
 
 @lru_cache(maxsize=1)
 def _installed_languages() -> frozenset[str]:
-    try:
-        proc = subprocess.run(
-            [pytesseract.pytesseract.tesseract_cmd, "--list-langs"],
-            capture_output=True,
-            timeout=_VERSION_TIMEOUT,
-            check=False,
-        )
-    except FileNotFoundError as exc:
-        raise ToolMissingError(
-            "tesseract is not installed or not on PATH: install tesseract-ocr."
-        ) from exc
-    except subprocess.TimeoutExpired as exc:
-        raise ToolTimeoutError("'tesseract --list-langs' did not answer in time.") from exc
+    proc = _tesseract_info("--list-langs")
     text = (proc.stdout + proc.stderr).decode("utf-8", "replace")
     langs = [ln.strip() for ln in text.splitlines()[1:] if ln.strip()]
     return frozenset(langs)

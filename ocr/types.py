@@ -94,9 +94,7 @@ class OcrResult:
                     "box": [ln.left, ln.top, ln.width, ln.height],
                     "block": ln.block,
                     "par": ln.par,
-                    "words": [
-                        [w.text, w.left, w.top, w.width, w.height, w.conf] for w in ln.words
-                    ],
+                    "words": [[w.text, w.left, w.top, w.width, w.height, w.conf] for w in ln.words],
                 }
                 for ln in self.lines
             ],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import time
-import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -16,28 +15,7 @@ from ocr import PreparedPage, estimate_skew, is_blank, prepare_page, run_ocr
 from ocr.deskew import deskew
 from sohoa.synthetic import degrade, paragraph_page
 from sohoa.synthetic_docs import vietnamese_paragraphs
-
-
-def _norm(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).split())
-
-
-def cer(hypothesis: str, truth: str) -> float:
-    """Levenshtein distance / len(truth) over whitespace-normalised NFC text."""
-    a, b = _norm(hypothesis), _norm(truth)
-    if not b:
-        return float(len(a) > 0)
-    cols = np.arange(len(a) + 1)
-    row = cols.astype(np.int64)
-    a_codes = np.array([ord(c) for c in a], dtype=np.int64)
-    for i, ch in enumerate(b, start=1):
-        cost = (a_codes != ord(ch)).astype(np.int64)
-        best = np.empty_like(row)
-        best[0] = i
-        best[1:] = np.minimum(row[1:] + 1, row[:-1] + cost)
-        # Insertions run left to right: D[j] = min_k(best[k] + j - k).
-        row = np.minimum.accumulate(best - cols) + cols
-    return float(row[-1]) / len(b)
+from tests.textmetrics import cer
 
 
 def test_cer_helper() -> None:

@@ -6,11 +6,9 @@ import os
 import random
 import re
 import time
-import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import numpy as np
 import pytest
 from PIL import Image
 
@@ -25,27 +23,7 @@ from ingest import (
 from ocr import OcrResult, detect_orientation, run_ocr, tesseract_version
 from sohoa.synthetic import degrade, paragraph_page
 from sohoa.synthetic_docs import vietnamese_paragraphs
-
-
-def _norm(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).split())
-
-
-def cer(hypothesis: str, truth: str) -> float:
-    """Levenshtein distance / len(truth) over whitespace-normalised NFC text."""
-    a, b = _norm(hypothesis), _norm(truth)
-    if not b:
-        return float(len(a) > 0)
-    cols = np.arange(len(a) + 1)
-    row = cols.astype(np.int64)
-    a_codes = np.array([ord(c) for c in a], dtype=np.int64)
-    for i, ch in enumerate(b, start=1):
-        cost = (a_codes != ord(ch)).astype(np.int64)
-        best = np.empty_like(row)
-        best[0] = i
-        best[1:] = np.minimum(row[1:] + 1, row[:-1] + cost)
-        row = np.minimum.accumulate(best - cols) + cols
-    return float(row[-1]) / len(b)
+from tests.textmetrics import cer, normalise
 
 
 def test_cer_helper() -> None:
@@ -120,9 +98,9 @@ def test_character_error_rate_vietnamese_pages(tmp_path: Path) -> None:
     with ThreadPoolExecutor(max_workers=2) as pool:
         outcomes = list(pool.map(recognise, pages))
     for (path, truth), (seconds, error, _) in zip(pages, outcomes, strict=True):
-        print(f"\n{path.name}: {len(_norm(truth))} chars, CER {error:.4f}, {seconds:.1f} s")
-    total = sum(e * len(_norm(t)) for (_, t), (_, e, _) in zip(pages, outcomes, strict=True))
-    overall = total / sum(len(_norm(t)) for _, t in pages)
+        print(f"\n{path.name}: {len(normalise(truth))} chars, CER {error:.4f}, {seconds:.1f} s")
+    total = sum(e * len(normalise(t)) for (_, t), (_, e, _) in zip(pages, outcomes, strict=True))
+    overall = total / sum(len(normalise(t)) for _, t in pages)
     print(f"overall CER {overall:.4f}")
     assert overall <= 0.02
     assert max(e for _, e, _ in outcomes) <= 0.03
