@@ -14,8 +14,8 @@ fi
 status=0
 .venv/bin/sohoa ingest "$SAMPLE" --fonds SAMPLE || status=$?
 echo
-echo '$ sohoa search "ke hoach so hoa"'
-.venv/bin/sohoa search "ke hoach so hoa" --limit 5
+echo "\$ sohoa search '\"so hoa tai lieu\"'   # a phrase typed without accents"
+.venv/bin/sohoa search '"so hoa tai lieu"' --limit 3
 echo
 echo '$ sohoa stats'
 .venv/bin/sohoa stats
