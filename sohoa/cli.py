@@ -534,6 +534,62 @@ def reindex(restart: bool, batch_size: int) -> None:
     out.print(f"reindexed {pages} pages")
 
 
+@cli.command()
+@click.argument("document_id", type=int, required=False)
+@click.option("--accept", "accepts", multiple=True, metavar="FIELD", help="Keep FIELD as read.")
+@click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE", help="Correct FIELD.")
+@click.option("--who", default=lambda: os.environ.get("USER", ""), help="Who reviews.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@boundary
+def review(
+    document_id: int | None,
+    accepts: tuple[str, ...],
+    sets: tuple[str, ...],
+    who: str,
+    as_json: bool,
+) -> None:
+    """List documents with fields to check, or accept/correct fields of DOCUMENT_ID.
+
+    Every decision is recorded as an event with who, when, the old and the new value.
+    """
+    from archive import review as archive_review
+    from ingest import InputError
+    from sohoa.pipeline import refresh_index
+
+    ctx = _context(load_settings())
+    try:
+        if document_id is None:
+            todo = archive_review.documents_to_review(ctx.catalog)
+            if as_json:
+                out.print_json(json.dumps(todo, ensure_ascii=False))
+                return
+            if not todo:
+                out.print("nothing to review")
+            for doc in todo:
+                out.print(f"[bold]document {doc['id']}[/] {escape(doc['number'] or doc['name'])}")
+                for f in doc["fields"]:
+                    reasons = "; ".join(f["reasons"])
+                    out.print(f"  {f['field']}: {escape(str(f['value']))}  [red]{escape(reasons)}")
+            return
+        changes = []
+        for field in accepts:
+            changes.append(archive_review.review_field(ctx.catalog, document_id, field, actor=who))
+        for item in sets:
+            field, sep, value = item.partition("=")
+            if not sep or not field:
+                raise InputError(f"--set needs FIELD=VALUE, got {item!r}")
+            changes.append(
+                archive_review.review_field(
+                    ctx.catalog, document_id, field.strip(), value=value.strip(), actor=who
+                )
+            )
+        refresh_index(ctx, document_id)
+    finally:
+        ctx.close()
+    for c in changes:
+        out.print(f"{c['field']}: {escape(str(c['old']))} -> {escape(str(c['new']))}")
+
+
 @cli.command("export")
 @click.argument("record")
 @click.option("--fonds", help="Fonds of the record (default SOHOA_FONDS).")

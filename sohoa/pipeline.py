@@ -463,15 +463,11 @@ def _package_claimed(ctx: Context, doc_id: int, claim: str) -> bool:
     return True
 
 
-def index_document(ctx: Context, doc_id: int) -> bool:
-    """Put a packaged document's pages into the search index (idempotent by page id)."""
-    job = ctx.catalog.document_job(doc_id)
-    if job["state"] != "packaged":
-        return False
-    entries = [
+def _index_entries(job: dict) -> list[search.PageEntry]:
+    return [
         search.PageEntry(
             page_id=p["id"],
-            document_id=doc_id,
+            document_id=job["id"],
             page_no=p["seq"],
             text=p["text"] or "",
             number=job["number"],
@@ -485,5 +481,19 @@ def index_document(ctx: Context, doc_id: int) -> bool:
         )
         for p in job["pages"]
     ]
-    ctx.index.index_pages(entries)  # idempotent: keyed by page id
+
+
+def index_document(ctx: Context, doc_id: int) -> bool:
+    """Put a packaged document's pages into the search index (idempotent by page id)."""
+    job = ctx.catalog.document_job(doc_id)
+    if job["state"] != "packaged":
+        return False
+    ctx.index.index_pages(_index_entries(job))  # idempotent: keyed by page id
     return ctx.catalog.document_indexed(doc_id)
+
+
+def refresh_index(ctx: Context, doc_id: int) -> None:
+    """Re-index an archived document after its metadata changed (staff review)."""
+    job = ctx.catalog.document_job(doc_id)
+    if job["state"] == "indexed":
+        ctx.index.index_pages(_index_entries(job))
