@@ -26,6 +26,7 @@ from metadata.extract import (
     _upper_ratio,
     header_fields,
 )
+from metadata.layout import WordRun
 from metadata.types import DocumentMetadata, Field
 from metadata.vocab import (
     CONG_VAN,
@@ -70,26 +71,10 @@ SECRECY = {"tuyet mat": "TUYỆT MẬT", "toi mat": "TỐI MẬT", "mat": "MẬT
 
 
 @dataclass
-class _Seg:
+class _Seg(WordRun):
     words: list[Word]
     text: str
     folded: str
-
-    @property
-    def left(self) -> int:
-        return min(w.left for w in self.words)
-
-    @property
-    def right(self) -> int:
-        return max(w.right for w in self.words)
-
-    @property
-    def top(self) -> int:
-        return min(w.top for w in self.words)
-
-    @property
-    def bottom(self) -> int:
-        return max(w.bottom for w in self.words)
 
     @property
     def height(self) -> float:

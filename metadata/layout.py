@@ -22,8 +22,30 @@ COLUMN_GAP_HEIGHTS = 1.2
 HEADER_FRACTION = 0.45
 
 
+class WordRun:
+    """The bounding box of a run of words (``self.words``), for segment classes."""
+
+    words: list[Word]
+
+    @property
+    def left(self) -> int:
+        return min(w.left for w in self.words)
+
+    @property
+    def right(self) -> int:
+        return max(w.right for w in self.words)
+
+    @property
+    def top(self) -> int:
+        return min(w.top for w in self.words)
+
+    @property
+    def bottom(self) -> int:
+        return max(w.bottom for w in self.words)
+
+
 @dataclass
-class Segment:
+class Segment(WordRun):
     """A run of words on one line, in one column (or the whole line when not cut)."""
 
     words: list[Word]
@@ -44,22 +66,6 @@ class Segment:
             position += len(word.text)
         self.text = " ".join(parts)
         self.folded, self.fold_index = fold_with_map(self.text)
-
-    @property
-    def left(self) -> int:
-        return min(w.left for w in self.words)
-
-    @property
-    def right(self) -> int:
-        return max(w.right for w in self.words)
-
-    @property
-    def top(self) -> int:
-        return min(w.top for w in self.words)
-
-    @property
-    def bottom(self) -> int:
-        return max(w.bottom for w in self.words)
 
     @property
     def centre(self) -> float:
