@@ -49,6 +49,11 @@ record = Table(
     Column("fonds_id", ForeignKey("fonds.id"), nullable=False),
     Column("code", String(100), nullable=False),
     Column("title", String(1000), nullable=False, default=""),
+    # Access (TT05 "Chế độ sử dụng"): 01 public, 02 conditional (own unit), 03 secret (grant).
+    Column("access_mode", String(2), nullable=False, default="01", server_default="01"),
+    Column("unit_id", ForeignKey("unit.id")),  # the unit that owns the record, if any
+    # Staff-entered TT05 record fields (from a manifest or the web screens), by TT05 tag.
+    Column("fields", JSON, nullable=False, default=dict, server_default="{}"),
     UniqueConstraint("fonds_id", "code"),
 )
 
@@ -89,6 +94,8 @@ document = Table(
     Column("organ", String(1000), nullable=False, default=""),
     Column("summary", Text, nullable=False, default=""),
     Column("fields", JSON, nullable=False, default=dict),  # every field with its provenance
+    # Set on a document split off another one (at packaging, or by staff): the original.
+    Column("split_from", ForeignKey("document.id")),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("record_id", "seq"),
@@ -149,4 +156,38 @@ event = Table(
     Column("page_id", Integer),
     Column("detail", JSON, nullable=False, default=dict),
     Index("ix_event_kind", "kind", "at"),
+)
+
+# --------------------------------------------------------------- people and access (web app)
+
+unit = Table(
+    "unit",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(100), nullable=False, unique=True),
+    Column("name", String(1000), nullable=False, default=""),
+)
+
+app_user = Table(
+    "app_user",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(200), nullable=False, unique=True),
+    Column("full_name", String(400), nullable=False, default=""),
+    Column("password_hash", String(400), nullable=False),  # argon2id
+    Column("role", String(20), nullable=False),  # admin | staff | official
+    Column("unit_id", ForeignKey("unit.id")),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("last_failed_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+record_grant = Table(
+    "record_grant",
+    metadata,
+    Column("user_id", ForeignKey("app_user.id"), primary_key=True),
+    Column("record_id", ForeignKey("record.id"), primary_key=True),
+    Column("granted_by", String(200), nullable=False, default=""),
+    Column("granted_at", DateTime(timezone=True), nullable=False),
 )

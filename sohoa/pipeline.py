@@ -457,10 +457,15 @@ def _package_claimed(ctx: Context, doc_id: int, claim: str) -> bool:
     if not published:
         log.info("document %s: claim lost to another worker; its copy is kept", doc_id)
         return False
+    _drop_work_files(ctx, job)
+    return True
+
+
+def _drop_work_files(ctx: Context, job: dict) -> None:
+    """The prepared page images are only needed until the PDF/A holds them."""
     for p in job["pages"]:
         if p["work_path"]:
             (ctx.home / p["work_path"]).unlink(missing_ok=True)
-    return True
 
 
 def _index_entries(job: dict) -> list[search.PageEntry]:
@@ -488,6 +493,8 @@ def index_document(ctx: Context, doc_id: int) -> bool:
     job = ctx.catalog.document_job(doc_id)
     if job["state"] != "packaged":
         return False
+    # A run killed between publishing the PDF/A and removing the page images resumes here.
+    _drop_work_files(ctx, job)
     ctx.index.index_pages(_index_entries(job))  # idempotent: keyed by page id
     return ctx.catalog.document_indexed(doc_id)
 
