@@ -7,6 +7,10 @@ Matching is accent-insensitive (on folded text); documents whose pages hold the 
 exactly as typed rank first, then documents holding the bare words as one phrase, then by bm25.
 A query that looks like a document number (``141/KH-UBND``) or the ``number`` filter finds the
 document with that number first, then documents whose pages contain it.
+
+``SearchQuery.access`` (an ``Access``) restricts results and facets to what one user may see,
+inside the index query; ``SearchIndex.facets`` counts matching documents per type, issuing body
+and year.
 """
 
 from pathlib import Path
@@ -14,21 +18,28 @@ from pathlib import Path
 from search.elastic import ElasticIndex
 from search.folding import FOLD_VERSION, fold, lower, normalize
 from search.fts import (
+    SORTS,
+    Access,
     DocumentHit,
+    Facets,
     PageEntry,
     PageHit,
     SearchIndex,
     SearchQuery,
     SearchResults,
     SqliteIndex,
+    record_key,
 )
 from search.query import ParsedQuery, Term, looks_like_number, number_key, parse_query
 from search.snippets import make_snippet
 
 __all__ = [
     "FOLD_VERSION",
+    "SORTS",
+    "Access",
     "DocumentHit",
     "ElasticIndex",
+    "Facets",
     "PageEntry",
     "PageHit",
     "ParsedQuery",
@@ -45,6 +56,7 @@ __all__ = [
     "number_key",
     "open_index",
     "parse_query",
+    "record_key",
 ]
 
 

@@ -14,6 +14,13 @@ text score. Results are grouped per document with ``collapse`` on ``document_id`
 pages come back as inner hits); the total is a ``cardinality`` aggregation (exact below
 ``CARDINALITY_THRESHOLD`` documents, approximate above: ``total_exact`` False).
 
+Access (``SearchQuery.access``) is a bool filter inside the query (``access_filter``: public,
+or conditional and of one of the user's units, or an explicitly granted ``record_key``), so
+totals, paging and facets never see a hidden page. Facets are ``terms`` aggregations on
+``type_name``, ``organ.raw`` and ``year`` ordered by a ``cardinality`` of ``document_id``
+(documents, not pages). Date sorts sort on ``issued_date`` (missing last), then the score.
+The organ filter is a ``match_phrase`` on the folded organ (whole words in order), as SQLite.
+
 Searches go to an alias (``{prefix}-pages``). ``begin_rebuild`` creates a new concrete index
 and returns an ``ElasticIndex`` writing to it; ``finish_rebuild`` swaps the alias in one atomic
 ``update_aliases`` call and deletes the old index, so searches never stop during a reindex.
@@ -28,20 +35,26 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 from ingest import QueryError, StorageError, ToolTimeoutError
 from search.folding import normalize
 from search.fts import (
     _DATE,
+    FACET_SIZE,
     MAX_LIMIT,
     SNIPPET_PAGES,
+    SORTS,
+    Access,
     DocumentHit,
+    Facets,
     PageEntry,
     PageHit,
     SearchQuery,
     SearchResults,
     _key,
+    record_key,
 )
 from search.query import ParsedQuery, looks_like_number, number_key, parse_query, tokenize
 from search.snippets import make_snippet
@@ -49,7 +62,9 @@ from search.snippets import make_snippet
 __all__ = [
     "CARDINALITY_THRESHOLD",
     "ElasticIndex",
+    "access_filter",
     "exclusion_body",
+    "facets_body",
     "index_body",
     "page_source",
     "search_body",
@@ -63,6 +78,7 @@ MAX_EXCLUDED = 10_000  # documents excluded by "-word" (beyond: only their match
 BOOST_NUMBER = 1_000_000.0
 BOOST_EXACT = 10_000.0
 BOOST_PHRASE = 100.0
+_MATCH_NONE: dict[str, Any] = {"match_none": {}}
 
 
 def index_body(*, shards: int = 1, replicas: int = 1) -> dict[str, Any]:
@@ -111,6 +127,10 @@ def index_body(*, shards: int = 1, replicas: int = 1) -> dict[str, Any]:
                 "title": {"type": "text", "analyzer": "vi_folded"},
                 "record": keyword,
                 "fonds": keyword,
+                "record_key": keyword,  # "FONDS/RECORD", what Access.records holds
+                "unit": keyword,
+                "access": keyword,
+                "year": keyword,  # "2024" or absent, for the year facet
             },
         },
     }
@@ -135,14 +155,44 @@ def page_source(entry: PageEntry) -> dict[str, Any]:
         "title": entry.title,
         "record": entry.record,
         "fonds": entry.fonds,
+        "record_key": record_key(entry.fonds, entry.record),
+        "unit": entry.unit,
+        "access": entry.access,
     }
     if entry.issued and _DATE.fullmatch(entry.issued):
         source["issued_date"] = entry.issued
+        source["year"] = entry.issued[:4]
     return source
 
 
+def access_filter(access: Access) -> dict[str, Any]:
+    """Bool filter: the page's document is visible to ``access`` (see ``search.Access``)."""
+    should: list[dict[str, Any]] = [{"term": {"access": "01"}}]
+    if access.units:
+        should.append(
+            {
+                "bool": {
+                    "filter": [
+                        {"term": {"access": "02"}},
+                        {"terms": {"unit": sorted(access.units)}},
+                    ]
+                }
+            }
+        )
+    if access.records:
+        should.append({"terms": {"record_key": sorted(access.records)}})
+    return {"bool": {"should": should, "minimum_should_match": 1}}
+
+
 def _filters(query: SearchQuery) -> list[dict[str, Any]]:
+    """Filters the user chose (access is added separately: it is not a choice)."""
     out: list[dict[str, Any]] = []
+    if query.sort not in SORTS:
+        raise QueryError(f"Unknown sort {query.sort[:30]!r}; use one of {', '.join(SORTS)}.")
+    for name in ("fonds", "record"):
+        value = getattr(query, name)
+        if value is not None and value.strip():
+            out.append({"term": {name: value.strip()}})
     if query.type is not None and query.type.strip():
         key = _key(query.type)
         out.append(
@@ -157,8 +207,11 @@ def _filters(query: SearchQuery) -> list[dict[str, Any]]:
             }
         )
     if query.organ is not None and query.organ.strip():
-        pattern = _key(query.organ).replace("\\", "\\\\").replace("*", "\\*").replace("?", "\\?")
-        out.append({"wildcard": {"organ_key": {"value": f"*{pattern}*"}}})
+        # Whole words, consecutive, accent-insensitive (as SQLite's "meta" phrase).
+        words = [w for _, w in tokenize(query.organ)]
+        out.append(
+            {"match_phrase": {"organ": {"query": " ".join(words)}}} if words else _MATCH_NONE
+        )
     dates: dict[str, str] = {}
     for name, op in (("date_from", "gte"), ("date_to", "lte")):
         value = getattr(query, name)
@@ -264,6 +317,8 @@ def search_body(query: SearchQuery, *, excluded_documents: Sequence[int] = ()) -
             must_not.append({"terms": {"document_id": list(excluded_documents)}})
     if not must and not filters:
         raise QueryError("The search is empty; type a word or a number, or choose a filter.")
+    if query.access is not None:
+        filters.append(access_filter(query.access))
     body: dict[str, Any] = {
         "from": query.offset,
         "size": query.limit,
@@ -296,18 +351,59 @@ def search_body(query: SearchQuery, *, excluded_documents: Sequence[int] = ()) -
                 "must_not": must_not,
             }
         }
-        body["sort"] = ["_score", {"document_id": "asc"}]
+        body["sort"] = (
+            ["_score", {"document_id": "asc"}]
+            if query.sort == "relevance"
+            else [_date_sort(query.sort), "_score", {"document_id": "asc"}]
+        )
+        if query.sort != "relevance":
+            body["track_scores"] = True  # scores (and the exact flag) when sorting by date
         body["highlight_terms"] = [list(t) for t in (parsed.highlight if parsed else ())]
         if number is not None:
             body["highlight_terms"].append([w for _, w in tokenize(number)])
     else:
         body["query"] = {"bool": {"filter": filters}}
-        body["sort"] = [
-            {"issued_date": {"order": "asc", "missing": "_last"}},
-            {"document_id": "asc"},
-        ]
+        order = "desc" if query.sort == "date_desc" else "asc"
+        body["sort"] = [_date_sort(query.sort), {"document_id": order}]
         body["highlight_terms"] = []
     return body
+
+
+def _date_sort(sort: str) -> dict[str, Any]:
+    order = "desc" if sort == "date_desc" else "asc"
+    return {"issued_date": {"order": order, "missing": "_last"}}
+
+
+def facets_body(query: SearchQuery, *, excluded_documents: Sequence[int] = ()) -> dict[str, Any]:
+    """The ``_search`` body counting matching documents per type, organ and year.
+
+    Same query, filters and access as ``search_body``; each facet is a ``terms``
+    aggregation ordered by a ``cardinality`` of ``document_id`` (pages are the indexed units).
+    """
+    base = search_body(replace(query, limit=1, offset=0), excluded_documents=excluded_documents)
+    docs = {"cardinality": {"field": "document_id", "precision_threshold": CARDINALITY_THRESHOLD}}
+
+    def terms(field: str) -> dict[str, Any]:
+        return {
+            "terms": {
+                "field": field,
+                "size": FACET_SIZE,
+                "order": [{"docs": "desc"}, {"_key": "asc"}],
+            },
+            "aggs": {"docs": docs},
+        }
+
+    return {
+        "size": 0,
+        "track_total_hits": False,
+        "query": base["query"],
+        "aggs": {
+            "types": terms("type_name"),
+            "organs": terms("organ.raw"),
+            "years": terms("year"),
+            "documents": docs,
+        },
+    }
 
 
 def _document_hit(hit: dict[str, Any], terms: list[list[str]], ranked: bool) -> DocumentHit:
@@ -565,23 +661,41 @@ class ElasticIndex:
     # -- searching ---------------------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> SearchResults:
-        excluded: list[int] = []
-        pre = exclusion_body(query)
-        if pre is not None:
-            found = self._call(
-                "an exclusion search", self.client.search, index=self.alias, body=pre
-            )
-            buckets = found.get("aggregations", {}).get("documents", {}).get("buckets", [])
-            excluded = [int(b["key"]) for b in buckets]
-        body = search_body(query, excluded_documents=excluded)
+        body = search_body(query, excluded_documents=self._excluded(query))
         terms = body.pop("highlight_terms")
-        ranked = "sort" in body and body["sort"][0] == "_score"
+        ranked = "_score" in body.get("sort", ())
         result = self._call("a search", self.client.search, index=self.alias, body=body)
         hits = tuple(_document_hit(h, terms, ranked) for h in result["hits"]["hits"])
         total = int(result.get("aggregations", {}).get("documents", {}).get("value", len(hits)))
         total = max(total, query.offset + len(hits))
         return SearchResults(
             total=total, hits=hits, total_exact=total < CARDINALITY_THRESHOLD * 0.9
+        )
+
+    def _excluded(self, query: SearchQuery) -> list[int]:
+        pre = exclusion_body(query)
+        if pre is None:
+            return []
+        found = self._call("an exclusion search", self.client.search, index=self.alias, body=pre)
+        buckets = found.get("aggregations", {}).get("documents", {}).get("buckets", [])
+        return [int(b["key"]) for b in buckets]
+
+    def facets(self, query: SearchQuery) -> Facets:
+        """Matching documents per type name, issuing body and year (see ``facets_body``)."""
+        body = facets_body(query, excluded_documents=self._excluded(query))
+        result = self._call("a facet search", self.client.search, index=self.alias, body=body)
+        aggs = result.get("aggregations", {})
+
+        def pairs(name: str) -> tuple[tuple[str, int], ...]:
+            buckets = aggs.get(name, {}).get("buckets", [])
+            return tuple((str(b["key"]), int(b["docs"]["value"])) for b in buckets if b["key"])
+
+        total = int(aggs.get("documents", {}).get("value", 0))
+        return Facets(
+            types=pairs("types"),
+            organs=pairs("organs"),
+            years=pairs("years"),
+            exact=total < CARDINALITY_THRESHOLD * 0.9,
         )
 
 

@@ -72,14 +72,21 @@ class ParsedQuery:
         return " OR ".join(_phrase("folded", t.folded) for t in self.exclude)
 
     def match_exact(self) -> str:
-        """FTS5 expression true for pages with every accented term in its exact accented form.
+        """FTS5 expression true for pages with every term, each accented word as typed.
 
-        Terms typed without accents match any accents, so they never lower a page's rank.
+        The ``exact`` column holds each accented word of a page once (no positions needed):
+        a page matches when it has the term (folded, as a phrase if several words) and every
+        word typed with accents in exactly that form. Words typed without accents match any
+        accents, so they never lower a page's rank.
         """
-        return " AND ".join(
-            _phrase("exact", t.exact) if t.accented else _phrase("folded", t.folded)
-            for t in self.include
-        )
+        parts: list[str] = []
+        for t in self.include:
+            if len(t.folded) > 1 or not t.accented:  # one accented word: exact implies folded
+                parts.append(_phrase("folded", t.folded))
+            parts += [
+                _phrase("exact", (e,)) for e, f in zip(t.exact, t.folded, strict=True) if e != f
+            ]
+        return " AND ".join(parts)
 
     def match_phrase(self) -> str | None:
         """FTS5 expression for the bare words as one phrase, or None if fewer than two."""

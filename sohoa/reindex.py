@@ -49,10 +49,13 @@ def _pages_query(last: int, batch_size: int) -> Any:
             t.document.c.name,
             t.record.c.code.label("record_code"),
             t.fonds.c.code.label("fonds_code"),
+            t.record.c.access_mode,
+            t.unit.c.code.label("unit_code"),
         )
         .join(t.document, t.document.c.id == t.page.c.document_id)
         .join(t.record, t.record.c.id == t.document.c.record_id)
         .join(t.fonds, t.fonds.c.id == t.record.c.fonds_id)
+        .outerjoin(t.unit, t.unit.c.id == t.record.c.unit_id)
         .where(t.document.c.state.in_(INDEXABLE_STATES), t.page.c.id > last)
         .order_by(t.page.c.id)
         .limit(batch_size)
@@ -73,6 +76,9 @@ def _entry(row: Any) -> search.PageEntry:
         title=row.summary or row.name,
         record=row.record_code,
         fonds=row.fonds_code,
+        # Who may see it: without these a rebuilt index would show every record as public.
+        unit=row.unit_code or "",
+        access=row.access_mode or "01",
     )
 
 

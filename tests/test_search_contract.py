@@ -226,7 +226,12 @@ def test_sqlite_scale_bounds_are_reported(tmp_path: Path) -> None:
     ix.candidate_cap, ix.scan_cap, ix.bm25_max_pages = 3, 4, 0
     capped = ix.search(SearchQuery("kế hoạch"))
     assert ids(capped) == [8, 7, 6] and capped.total == 3 and not capped.total_exact
-    bounded = ix.search(SearchQuery("kế hoạch", organ="y te"))  # doc 1 is past the scan
+    # Filters are inside the FTS5 query: a selective filter finds doc 1 past any cap.
+    filtered = ix.search(SearchQuery("kế hoạch", organ="y te"))
+    assert ids(filtered) == [1] and filtered.total_exact
+    # "-word" is checked per document in SQL: bounded by the scan cap, and says so.
+    others = "kế hoạch -2 -3 -4 -5 -6 -7 -8"
+    bounded = ix.search(SearchQuery(others))  # doc 1 is past the scan
     assert bounded.total == 0 and not bounded.total_exact
     ix.scan_cap = 100
-    assert ids(ix.search(SearchQuery("kế hoạch", organ="y te"))) == [1]
+    assert ids(ix.search(SearchQuery(others))) == [1]

@@ -22,8 +22,16 @@ from elastic_transport._node._base import NodeApiResponse
 from elasticsearch import Elasticsearch
 
 from ingest import QueryError, StorageError, ToolTimeoutError
-from search import ElasticIndex, PageEntry, SearchQuery, open_index
-from search.elastic import BOOST_EXACT, BOOST_NUMBER, index_body, page_source, search_body
+from search import Access, ElasticIndex, PageEntry, SearchQuery, open_index
+from search.elastic import (
+    BOOST_EXACT,
+    BOOST_NUMBER,
+    access_filter,
+    facets_body,
+    index_body,
+    page_source,
+    search_body,
+)
 
 
 class FakeNode(BaseNode):
@@ -148,7 +156,9 @@ def test_number_lookup_and_filters_body() -> None:
     )  # fmt: skip
     filters = body["query"]["bool"]["filter"]
     assert filters[0]["bool"]["should"][1] == {"term": {"type_name_key": "quyet dinh"}}
-    assert filters[1] == {"wildcard": {"organ_key": {"value": "*ha\\*giang*"}}}
+    # Organ: whole words in order, accent-insensitive ("*" is not a wildcard).
+    assert filters[1] == {"match_phrase": {"organ": {"query": "ha giang"}}}
+    assert search_body(SearchQuery(organ="***"))["query"]["bool"]["filter"] == [{"match_none": {}}]
     assert filters[2]["range"]["issued_date"]["gte"] == "2024"
     assert filters[2]["range"]["issued_date"]["lte"] == "2025-03"
     listing = search_body(SearchQuery(organ="ha giang"))
@@ -305,3 +315,101 @@ def test_open_index_selects_the_backend(tmp_path: Any) -> None:
     )
     assert es.alias == "sohoa-pages"
     es.close()
+
+
+def test_access_fields_are_mapped_and_sent() -> None:
+    props = index_body()["mappings"]["properties"]
+    for field in ("unit", "access", "record_key", "year"):
+        assert props[field]["type"] == "keyword", field
+    src = page_source(
+        PageEntry(1, 1, 1, "x", record="HS-7", fonds="F2", unit="VP", access="02",
+                  issued="2024-05-06")
+    )  # fmt: skip
+    assert (src["unit"], src["access"], src["record_key"], src["year"]) == (
+        "VP",
+        "02",
+        "F2/HS-7",
+        "2024",
+    )
+    assert "year" not in page_source(PageEntry(2, 1, 2, "x"))
+    assert page_source(PageEntry(2, 1, 2, "x"))["access"] == "01"
+
+
+def test_access_is_a_bool_filter_inside_the_query() -> None:
+    access = Access(units=frozenset({"U2", "U1"}), records=frozenset({"F/R4"}))
+    body = search_body(SearchQuery("kế hoạch", access=access))
+    filters = body["query"]["bool"]["filter"]
+    assert access_filter(access) in filters
+    should = access_filter(access)["bool"]["should"]
+    assert should[0] == {"term": {"access": "01"}}
+    assert should[1] == {
+        "bool": {"filter": [{"term": {"access": "02"}}, {"terms": {"unit": ["U1", "U2"]}}]}
+    }
+    assert should[2] == {"terms": {"record_key": ["F/R4"]}}
+    assert access_filter(access)["bool"]["minimum_should_match"] == 1
+    assert access_filter(Access())["bool"]["should"] == [{"term": {"access": "01"}}]
+    assert all("access" not in json.dumps(f) for f in search_body(SearchQuery("x"))["query"][
+        "bool"]["filter"])  # fmt: skip
+    listed = search_body(SearchQuery(fonds="F", record="R1", access=Access()))
+    assert listed["query"]["bool"]["filter"] == [
+        {"term": {"fonds": "F"}},
+        {"term": {"record": "R1"}},
+        access_filter(Access()),
+    ]
+    with pytest.raises(QueryError):
+        search_body(SearchQuery(access=Access()))  # access alone is not a search
+
+
+def test_date_sorts() -> None:
+    desc = search_body(SearchQuery("kế hoạch", sort="date_desc"))
+    assert desc["sort"][0] == {"issued_date": {"order": "desc", "missing": "_last"}}
+    assert "_score" in desc["sort"] and desc["track_scores"] is True
+    assert search_body(SearchQuery("kế hoạch"))["sort"][0] == "_score"
+    listed = search_body(SearchQuery(fonds="F", sort="date_desc"))
+    assert listed["sort"] == [
+        {"issued_date": {"order": "desc", "missing": "_last"}},
+        {"document_id": "desc"},
+    ]
+    asc = search_body(SearchQuery(fonds="F", sort="date_asc"))
+    assert asc["sort"][0] == {"issued_date": {"order": "asc", "missing": "_last"}}
+    with pytest.raises(QueryError):
+        search_body(SearchQuery("x", sort="oldest"))
+
+
+def test_facets_body_counts_documents_with_terms_aggregations() -> None:
+    query = SearchQuery("kế hoạch", type="Quyết định", access=Access(), limit=5, offset=40)
+    body = facets_body(query)
+    assert body["size"] == 0
+    assert body["query"] == search_body(query)["query"]
+    for name, field in (("types", "type_name"), ("organs", "organ.raw"), ("years", "year")):
+        agg = body["aggs"][name]
+        assert agg["terms"]["field"] == field and agg["terms"]["size"] == 20
+        assert agg["terms"]["order"][0] == {"docs": "desc"}
+        assert agg["aggs"]["docs"]["cardinality"]["field"] == "document_id"
+
+
+def test_facets_response_becomes_facets(es: ElasticIndex) -> None:
+    def answer(method: str, path: str, payload: Any) -> tuple[int, Any]:
+        if path.endswith("/_search"):
+            buckets = [{"key": "Quyết định", "doc_count": 9, "docs": {"value": 4}}]
+            years = [{"key": "2024", "doc_count": 3, "docs": {"value": 2}}]
+            return 200, {
+                "hits": {"hits": []},
+                "aggregations": {
+                    "types": {"buckets": buckets},
+                    "organs": {
+                        "buckets": [{"key": "Sở Y tế", "doc_count": 1, "docs": {"value": 1}}]
+                    },
+                    "years": {"buckets": years},
+                    "documents": {"value": 4},
+                },
+            }
+        return _default_answer(method, path, payload)
+
+    FakeNode.answer = staticmethod(answer)
+    f = es.facets(SearchQuery("kế hoạch", access=Access(units=frozenset({"U1"}))))
+    assert f.types == (("Quyết định", 4),) and f.organs == (("Sở Y tế", 1),)
+    assert f.years == (("2024", 2),) and f.exact
+    sent = _sent("/_search")[-1]
+    assert sent["size"] == 0 and "types" in sent["aggs"]
+    assert access_filter(Access(units=frozenset({"U1"}))) in sent["query"]["bool"]["filter"]

@@ -126,3 +126,22 @@ def test_reindex_elasticsearch_swaps_the_alias(tmp_path: Path) -> None:
     swap = [body for m, p, body in FakeNode.requests if p == "/_aliases"][0]["actions"]
     assert swap[-1] == {"add": {"index": new, "alias": "sohoa-pages"}}
     assert CHECKPOINT not in meta  # finished: no checkpoint left
+
+
+def test_reindex_keeps_each_records_access(tmp_path: Path) -> None:
+    """A rebuilt index must not turn conditional or secret records public."""
+    from search import Access
+
+    catalog = _catalog(tmp_path, docs=3, pages=1)
+    with catalog.engine.begin() as conn:
+        conn.execute(t.unit.insert().values(id=1, code="PNV", name="Phòng Nội vụ"))
+        conn.execute(
+            t.record.update().where(t.record.c.id == 1).values(access_mode="02", unit_id=1)
+        )
+    index = SqliteIndex(tmp_path / "search.sqlite")
+    reindex(SimpleNamespace(catalog=catalog, index=index))
+    assert index.search(SearchQuery("mã1")).total == 1  # unrestricted (staff)
+    outsider = Access(units=frozenset({"PTC"}))
+    assert index.search(SearchQuery("mã1", access=outsider)).total == 0
+    insider = Access(units=frozenset({"PNV"}))
+    assert index.search(SearchQuery("mã1", access=insider)).total == 1
