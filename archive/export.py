@@ -13,8 +13,11 @@ asks (see DOMAIN.md)::
 and, with ``zip=True``, the folder zipped as ``AIP_hoso_<record>.zip`` beside it. Record and
 document fields use the TT05 tag names (fileCode, title, maintenance, ..., docCode, typeName,
 codeNumber, codeNotation, issuedDate DD/MM/YYYY, organName, subject, numberOfPage ...).
-Fields the catalog does not hold (retention, access mode, paper record code...) come from
-``record_info`` or the defaults in :data:`RECORD_DEFAULTS`.
+Record fields come from :func:`archive.records.record_summary`: the staff-entered fields of
+the record (a manifest: retention, access mode, paper record code...), the values derived from
+the packaged documents (start and end date, numbers of documents, pages and sheets), and the
+defaults in :data:`RECORD_DEFAULTS`; ``record_info`` overrides the staff and default values.
+Document fields entered by staff (rule ``manifest``) are the document's values.
 
 :func:`export_metadata` writes the document metadata of a fonds, or of a list of documents
 (a search result), as CSV (UTF-8 with BOM, one row per document) or JSON (every field with
@@ -40,6 +43,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from archive import records
 from archive import schema as t
 from archive.catalog import Catalog
 from archive.storage import CHUNK, atomic_write, sha256_file
@@ -54,21 +58,9 @@ ET.register_namespace("mets", METS_NS)
 ET.register_namespace("xlink", XLINK_NS)
 ET.register_namespace("premis", PREMIS_NS)
 
-#: Record fields not held by the catalog; ``record_info`` overrides them. Codes: maintenance
-#: 01 permanent; mode 01 public; language 01 Vietnamese; format 01 good; confidenceLevel 02
-#: digitised; riskRecovery 0 (no backup copy); riskRecoveryStatus 02 not yet.
-RECORD_DEFAULTS: dict[str, str] = {
-    "maintenance": "01",
-    "mode": "01",
-    "language": "01",
-    "format": "01",
-    "confidenceLevel": "02",
-    "riskRecovery": "0",
-    "riskRecoveryStatus": "02",
-    "keyword": "",
-    "inforSign": "",
-    "description": "",
-}
+#: Record fields not held by the catalog (see ``archive.records``); staff-entered record fields
+#: (a manifest) and then ``record_info`` override them.
+RECORD_DEFAULTS = records.RECORD_DEFAULTS
 
 #: TT05 record tags every EAD.xml must carry (non-empty).
 RECORD_REQUIRED = (
@@ -93,6 +85,9 @@ RECORD_TAGS = RECORD_REQUIRED + (
     "riskRecoveryStatus",
     "description",
 )
+
+#: TT05 document tags only staff enter (from a manifest); empty unless a manifest gave them.
+DOCUMENT_STAFF_TAGS = ("keyword", "inforSign", "format", "description", "numberOfPaper")
 
 #: TT05 document tags every EAD_doc must carry (non-empty).
 DOCUMENT_REQUIRED = (
@@ -123,6 +118,7 @@ DOCUMENT_TAGS = DOCUMENT_REQUIRED + (
     "secrecy",
     "needsReview",
     "reviewReasons",
+    *DOCUMENT_STAFF_TAGS,
 )
 
 _ARCHIVED = ("packaged", "indexed")
@@ -266,21 +262,25 @@ def _document_fields(doc: Mapping[str, Any], record_fields: Mapping[str, str]) -
         "issuedDate": tt05_date(doc["issued_date"] or ""),
         "organName": doc["organ"] or "",
         "subject": doc["summary"] or "",
-        "language": record_fields["language"],
+        "language": _field_value(fields, "language") or record_fields["language"],
         "numberOfPage": str(doc["page_count"] or 0),
-        "mode": record_fields["mode"],
+        "mode": _field_value(fields, "mode") or record_fields["mode"],
         "maintenance": record_fields["maintenance"],
-        "confidenceLevel": record_fields["confidenceLevel"],
+        "confidenceLevel": (
+            _field_value(fields, "confidenceLevel") or record_fields["confidenceLevel"]
+        ),
         "place": _field_value(fields, "place"),
         "parentOrganName": _field_value(fields, "parent_organ"),
         "signerPrefix": _field_value(fields, "signer_prefix").replace("\n", " / "),
         "signerPosition": _field_value(fields, "signer_position"),
-        "autograph": _field_value(fields, "signer_name"),
+        "autograph": _field_value(fields, "autograph") or _field_value(fields, "signer_name"),
         "recipients": _field_value(fields, "recipients"),
         "urgency": _field_value(fields, "urgency"),
         "secrecy": _field_value(fields, "secrecy"),
         "needsReview": "1" if reasons else "0",
         "reviewReasons": " | ".join(reasons),
+        # entered by staff (a manifest), empty otherwise
+        **{tag: _field_value(fields, tag) for tag in DOCUMENT_STAFF_TAGS},
     }
 
 
@@ -436,20 +436,9 @@ def export_record(
             f"record {record!r} of fonds {fonds!r} has no archived document to export; "
             "check the codes with 'sohoa status' or wait for its documents to be packaged."
         )
-    info = {**RECORD_DEFAULTS, **(record_info or {})}
-    dates = sorted(d["issued_date"] for d in docs if d["issued_date"])
-    pages = sum(int(d["page_count"] or 0) for d in docs)
-    record_fields = {
-        **info,
-        "fileCode": info.get("fileCode") or record,
-        "title": info.get("title") or docs[0]["record_title"] or record,
-        "startDate": tt05_date(dates[0]) if dates else "",
-        "endDate": tt05_date(dates[-1]) if dates else "",
-        "totalDoc": str(len(docs)),
-        "numberOfPaper": info.get("numberOfPaper") or str(pages),
-        "numberOfPage": str(pages),
-        "paperFileCode": info.get("paperFileCode") or f"{fonds}.{record}",
-    }
+    summary = records.record_summary(catalog, docs[0]["record_id"], archived_only=True)
+    derived = {tag: summary["tt05"][tag] for tag in records.DERIVED}
+    record_fields = {**summary["tt05"], **(record_info or {}), **derived}
     package = out_dir / f"AIP_hoso_{_safe(record)}"
     if package.exists():
         shutil.rmtree(package)

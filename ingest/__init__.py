@@ -17,6 +17,14 @@ from ingest.errors import (
     ToolTimeoutError,
     UnsupportedFormatError,
 )
+from ingest.manifest import (
+    MANIFEST_NAMES,
+    Manifest,
+    ManifestProblem,
+    ManifestRow,
+    find_manifest,
+    read_manifest,
+)
 
 __all__ = [
     "CatalogError",
@@ -26,6 +34,10 @@ __all__ = [
     "EncryptedFileError",
     "ImageTooLargeError",
     "InputError",
+    "MANIFEST_NAMES",
+    "Manifest",
+    "ManifestProblem",
+    "ManifestRow",
     "NotFoundError",
     "QueryError",
     "SohoaError",
@@ -34,4 +46,6 @@ __all__ = [
     "ToolMissingError",
     "ToolTimeoutError",
     "UnsupportedFormatError",
+    "find_manifest",
+    "read_manifest",
 ]

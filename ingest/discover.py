@@ -4,16 +4,20 @@ Layout rules:
 - each subfolder of the batch is a record (hồ sơ); each file inside it is one document;
 - a subfolder inside a record holding page images is ONE document, pages in file-name order;
 - files at the top level are documents of a record named after the batch;
-- ``record`` overrides: every document goes into that record.
+- ``record`` overrides: every document goes into that record;
+- a manifest (``manifest.csv`` / ``manifest.xlsx``) at the top, and any file in ``skip``,
+  is not a document.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.errors import InputError
+from ingest.manifest import MANIFEST_NAMES
 
 IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
 
@@ -55,10 +59,10 @@ def _folder_document(root: Path, folder: Path) -> DocumentPlan:
     return DocumentPlan(name=str(folder.relative_to(root)), files=tuple(files))
 
 
-def _documents_in(root: Path, folder: Path) -> list[DocumentPlan]:
+def _documents_in(root: Path, folder: Path, skipped: Collection[Path] = ()) -> list[DocumentPlan]:
     docs: list[DocumentPlan] = []
     for entry in sorted(folder.iterdir(), key=natural_key):
-        if not _visible(entry):
+        if not _visible(entry) or (skipped and entry.resolve() in skipped):
             continue
         if entry.is_dir():
             doc = _folder_document(root, entry)
@@ -69,9 +73,14 @@ def _documents_in(root: Path, folder: Path) -> list[DocumentPlan]:
     return docs
 
 
-def plan_batch(root: Path, *, record: str | None = None) -> BatchPlan:
-    """Read the folder layout; nothing is opened or decoded here."""
+def plan_batch(root: Path, *, record: str | None = None, skip: Collection[Path] = ()) -> BatchPlan:
+    """Read the folder layout; nothing is opened or decoded here.
+
+    A manifest at the top of the folder and the files in ``skip`` (an explicit manifest)
+    are left out.
+    """
     root = Path(root)
+    skipped = {Path(p).resolve() for p in skip}
     if not root.is_dir():
         raise InputError(f"{root} is not a folder: give the folder the scanner wrote", path=root)
     name = root.resolve().name
@@ -81,10 +90,12 @@ def plan_batch(root: Path, *, record: str | None = None) -> BatchPlan:
         if not _visible(entry):
             continue
         if entry.is_dir():
-            docs = _documents_in(root, entry)
+            docs = _documents_in(root, entry, skipped)
             if docs:
                 records.setdefault(record or entry.name, []).extend(docs)
         elif entry.is_file():
+            if entry.name.lower() in MANIFEST_NAMES or entry.resolve() in skipped:
+                continue
             loose.append(DocumentPlan(name=entry.name, files=(entry,)))
     if loose:
         records.setdefault(record or name, []).extend(loose)
