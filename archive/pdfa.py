@@ -371,22 +371,82 @@ def build_pdfa(
         font = add_glyphless_font(pdf, texts) if texts else None
         for page in pages:
             _add_page(pdf, page, font, jpeg_quality)
-        _add_output_intent(pdf)
-        _write_metadata(pdf, info, part)
-        pdf.Root.Lang = pikepdf.String(info.language or "vi")
-        if part == 1:
-            options = {
-                "force_version": "1.4",
-                "object_stream_mode": pikepdf.ObjectStreamMode.disable,
-            }
-        else:
-            options = {
-                "force_version": "1.7",
-                "object_stream_mode": pikepdf.ObjectStreamMode.generate,
-            }
-        with atomic_path(out_path) as tmp:
-            try:
-                pdf.save(tmp, compress_streams=True, fix_metadata_version=False, **options)
-            except OSError as exc:
-                raise StorageError(f"cannot write {out_path}: {exc}", path=out_path) from exc
+        make_conformant(pdf, info=info, part=part)
+        save_pdfa(pdf, out_path, part=part)
     log.info("packaged %d page(s) as PDF/A-%db into %s", len(pages), part, out_path)
+
+
+def make_conformant(pdf: pikepdf.Pdf, *, info: PdfInfo, part: int = 2) -> None:
+    """Give ``pdf`` what PDF/A asks of the document: the sRGB output intent, the document
+    information dictionary and XMP packet (identification and ``info``), and the language.
+
+    Replaces whatever the file had, so it also serves files assembled from pages of other
+    PDF/A files (see :func:`copy_pages`).
+    """
+    if part not in (1, 2):
+        raise InputError(f"PDF/A part must be 1 or 2, not {part}.")
+    _add_output_intent(pdf)
+    _write_metadata(pdf, info, part)
+    pdf.Root.Lang = pikepdf.String(info.language or "vi")
+
+
+def save_pdfa(pdf: pikepdf.Pdf, out_path: Path, *, part: int = 2) -> None:
+    """Write ``pdf`` atomically with the file structure PDF/A-``part`` needs."""
+    out_path = Path(out_path)
+    if part == 1:
+        options = {
+            "force_version": "1.4",
+            "object_stream_mode": pikepdf.ObjectStreamMode.disable,
+        }
+    else:
+        options = {
+            "force_version": "1.7",
+            "object_stream_mode": pikepdf.ObjectStreamMode.generate,
+        }
+    with atomic_path(out_path) as tmp:
+        try:
+            pdf.save(tmp, compress_streams=True, fix_metadata_version=False, **options)
+        except OSError as exc:
+            raise StorageError(f"cannot write {out_path}: {exc}", path=out_path) from exc
+
+
+def copy_pages(
+    sources: Sequence[tuple[Path, Sequence[int]]],
+    out_path: Path,
+    *,
+    info: PdfInfo,
+    part: int = 2,
+) -> int:
+    """A new PDF/A at ``out_path`` made of pages copied from existing PDF/A files.
+
+    ``sources`` lists ``(pdf path, 0-based page indices)`` in the order the pages should
+    appear. Pages keep their images and invisible text layer unchanged (no re-encoding, no
+    OCR); the document-level PDF/A parts are made afresh for ``info``. Returns the page count.
+    Raises :class:`~ingest.CorruptFileError` for a source that cannot be read.
+    """
+    if not any(indices for _, indices in sources):
+        raise InputError(f"no pages to copy into {out_path}.")
+    opened: list[pikepdf.Pdf] = []
+    try:
+        with pikepdf.new() as pdf:
+            for path, indices in sources:
+                try:
+                    src = pikepdf.open(path)
+                except (pikepdf.PdfError, OSError) as exc:
+                    raise CorruptFileError(
+                        f"PDF/A file {path} cannot be read ({exc}); restore it from a backup.",
+                        path=path,
+                    ) from exc
+                opened.append(src)
+                for index in indices:
+                    if not 0 <= index < len(src.pages):
+                        raise InputError(f"{path} has no page {index + 1}.")
+                    pdf.pages.append(src.pages[index])
+            make_conformant(pdf, info=info, part=part)
+            save_pdfa(pdf, out_path, part=part)
+            count = len(pdf.pages)
+    finally:
+        for src in opened:
+            src.close()
+    log.info("copied %d page(s) into the PDF/A-%db %s", count, part, out_path)
+    return count

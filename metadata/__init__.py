@@ -7,16 +7,28 @@ confidence, page, box, the OCR text it came from, the rule that produced it and 
 (``flags``) a person should check it; ``DocumentMetadata.needs_review`` sums them up.
 """
 
-from metadata.document import REQUIRED, Reread, extract_document, extract_metadata, validate
+from metadata.document import (
+    REQUIRED,
+    REREAD_FIELDS,
+    Reread,
+    extract_document,
+    extract_metadata,
+    validate,
+)
+from metadata.split import DocumentStart, document_starts, document_starts_detail
 from metadata.types import DocumentMetadata, Field
 from metadata.vocab import TYPES, fold
 
 __all__ = [
     "REQUIRED",
+    "REREAD_FIELDS",
     "TYPES",
     "DocumentMetadata",
+    "DocumentStart",
     "Field",
     "Reread",
+    "document_starts",
+    "document_starts_detail",
     "extract_document",
     "extract_metadata",
     "fold",

@@ -87,7 +87,9 @@ def declare_actors(ctx: Context, broker: dramatiq.Broker) -> Actors:
 
     def package(doc_id: int) -> None:
         try:
-            pipeline.package_document(ctx, doc_id)  # no-op unless it waits for packaging
+            pipeline.package_document(  # no-op unless it waits for packaging
+                ctx, doc_id, on_split=lambda parts: [package_actor.send(i) for i in parts]
+            )
             pipeline.index_document(ctx, doc_id)  # no-op unless packaged: resumes a kill here
         except Exception as exc:
             log.exception("document %s: unexpected error while packaging", doc_id)
