@@ -1,6 +1,19 @@
 """Catalog, stored files and fixity, PDF/A packaging, statistics."""
 
 from archive.catalog import Catalog, PageSource
-from archive.pdfa import PdfInfo, PdfPage, build_pdfa
+from archive.pdfa import PdfInfo, PdfPage, build_pdfa, copy_pages, make_conformant
+from archive.records import ManifestReport, apply_manifest, merge_staff_fields, record_summary
 
-__all__ = ["Catalog", "PageSource", "PdfInfo", "PdfPage", "build_pdfa"]
+__all__ = [
+    "Catalog",
+    "ManifestReport",
+    "PageSource",
+    "PdfInfo",
+    "PdfPage",
+    "apply_manifest",
+    "build_pdfa",
+    "copy_pages",
+    "make_conformant",
+    "merge_staff_fields",
+    "record_summary",
+]

@@ -44,8 +44,8 @@ from metadata.vocab import (
     fold,
     folded_type_names,
     restore_agency_marks,
-    restore_date_words,
     restore_place_marks,
+    restore_summary_marks,
     type_code_for,
 )
 from ocr import OcrResult, Word
@@ -91,6 +91,10 @@ _DATE_RE = re.compile(
 _VV_RE = re.compile(r"^\W{0,2}v\s*(?:[/|\\](?:\s*v(?![a-z]))?|[l1i]\s*v(?![a-z]))\s*[.:,]?\s*")
 _NOTATION_RE = re.compile(r"^(?:\d{4}/)?[^\W\d_][\w.]*(?:[-/][\w.]+)*$")
 _LEGAL_YEAR_RE = re.compile(r"^(\d{4})/")
+#: Urgency and secrecy marks (folded), stamped under the number and above "V/v".
+_MARK_KEYS = frozenset({"hoa toc", "thuong khan", "khan", "tuyet mat", "toi mat", "mat"})
+#: A line of numbers only ("2020", "2021-2025") that ends a summary wrapped before it.
+_NUMBERS_ONLY_RE = re.compile(r"^\s*\d{1,4}(?:\s*[-–/]\s*\d{1,4})*\s*[.;]?\s*$")
 
 
 # --------------------------------------------------------------------------------------------
@@ -428,6 +432,9 @@ def _summary_lines(layout: Layout, type_line: Segment) -> list[Segment]:
             break
         if abs(line.centre - type_line.centre) > 0.06 * layout.width:
             break
+        if out and _NUMBERS_ONLY_RE.match(line.text):
+            out.append(line)  # "... năm" / "2020": a year wrapped onto a line of its own
+            break
         if not _is_text(line) or _starts_with(line.folded, SUMMARY_STOPS):
             break
         if out and _upper_ratio(line.text) > 0.8:
@@ -464,9 +471,13 @@ def _find_vv(layout: Layout, anchor: Segment) -> list[Segment]:
         if s.side == "left" and s.top > anchor.top + 0.5 * anchor.height and s is not anchor
     ]
     below.sort(key=lambda s: s.top)
+    bottom = anchor.bottom
     for i, seg in enumerate(below):
-        if seg.top - anchor.bottom > 4 * layout.word_height:
+        if seg.top - bottom > 4 * layout.word_height:
             break
+        if _type_key(seg.folded) in _MARK_KEYS:
+            bottom = seg.bottom  # "THƯỢNG KHẨN", "MẬT" stamped between "Số" and "V/v"
+            continue
         if not _VV_RE.match(seg.folded):
             continue
         lines = [seg]
@@ -703,7 +714,7 @@ def header_fields(page: OcrResult) -> DocumentMetadata:
     parent = _revised(parent, restore_agency_marks(parent.value) if parent else "", "vocab")
     place = _revised(place, restore_place_marks(place.value) if place else "", "vocab")
     place, organ, parent = _cross_spell(place, organ, parent)
-    summary = _revised(summary, restore_date_words(summary.value) if summary else "", "vocab")
+    summary = _revised(summary, restore_summary_marks(summary.value) if summary else "", "vocab")
     if notation is not None:
         notation = _check_notation(notation, type_code, issued, warnings, (organ, parent))
     return DocumentMetadata(

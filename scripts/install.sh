@@ -11,6 +11,7 @@ APT_PACKAGES=(
   default-jre-headless libpdfbox2-java libactivation-java libjaxb-api-java
   poppler-utils python3-venv
   redis-server postgresql
+  chromium
 )
 
 missing=()

@@ -86,6 +86,12 @@ def cli(verbose: int) -> None:
 @click.argument("batch_dir", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--fonds", help="Fonds (phông) code for every record of the batch.")
 @click.option("--record", help="Put every document into this record (hồ sơ) code.")
+@click.option(
+    "--manifest",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV/XLSX of staff-entered record and document fields (default: manifest.csv or "
+    "manifest.xlsx at the top of the batch).",
+)
 @click.option("--languages", "-l", help="Tesseract languages, e.g. vie+eng (the default).")
 @click.option("--pdfa", type=click.Choice(["1", "2"]), help="PDF/A part: 1 (1b) or 2 (2b).")
 @click.option("--workers", "-j", type=int, help="Pages processed in parallel (default: cores).")
@@ -100,6 +106,7 @@ def ingest(
     batch_dir: Path,
     fonds: str | None,
     record: str | None,
+    manifest: Path | None,
     languages: str | None,
     pdfa: str | None,
     workers: int | None,
@@ -125,7 +132,11 @@ def ingest(
     )
     ctx = _context(settings)
     try:
-        report = pipeline.intake(ctx, batch_dir, fonds=fonds, record=record, operator=operator)
+        report = pipeline.intake(
+            ctx, batch_dir, fonds=fonds, record=record, operator=operator, manifest=manifest
+        )
+        if report.manifest is not None:
+            _print_manifest(report.manifest)
         err.print(
             f"batch [bold]{escape(batch_dir.name)}[/]: {len(report.new_documents)} new documents, "
             f"{report.pages} pages; {len(report.duplicates)} already archived; "
@@ -176,6 +187,15 @@ def ingest(
             sys.exit(ExitCode.PARTIAL)
     finally:
         ctx.close()
+
+
+def _print_manifest(report: Any) -> None:
+    err.print(
+        f"manifest [bold]{escape(report.manifest)}[/]: {len(report.records)} records and "
+        f"{len(report.documents)} documents updated; {len(report.problems)} problems"
+    )
+    for line in [*report.warnings, *report.problems]:
+        err.print(f"  [yellow]-[/] {escape(line)}")
 
 
 # ------------------------------------------------------------------------ search
@@ -280,14 +300,21 @@ def _size(n: int) -> str:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option(
+    "--records", "per_record", is_flag=True, help="Also each record: dates, documents, pages."
+)
+@click.option("--fonds", help="With --records: only this fonds.")
 @boundary
-def stats(as_json: bool) -> None:
+def stats(as_json: bool, per_record: bool, fonds: str | None) -> None:
     """Pages, bytes stored, records and documents; per fonds and per batch."""
     from archive import stats as archive_stats
+    from archive.records import records_overview
 
     ctx = _context(load_settings())
     try:
         figures = archive_stats.collect(ctx.catalog)
+        if per_record:
+            figures["per_record"] = records_overview(ctx.catalog, fonds=fonds)
     finally:
         ctx.close()
     if as_json:
@@ -336,6 +363,29 @@ def stats(as_json: bool) -> None:
             str(row["pages_failed"]),
         )
     out.print(batches)
+    if per_record:
+        _print_records(figures["per_record"])
+
+
+def _print_records(rows: list[dict[str, Any]]) -> None:
+    from archive.records import tt05_date
+
+    table = Table(title="per record (sheets: one per scanned page unless the manifest says)")
+    for col in ("fonds", "record", "title", "from", "to", "documents", "pages", "sheets", "PDF/A"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(
+            r["fonds"],
+            r["code"],
+            r["title"],
+            tt05_date(r["startDate"]),
+            tt05_date(r["endDate"]),
+            str(r["totalDoc"]),
+            str(r["numberOfPage"]),
+            str(r["numberOfPaper"]),
+            _size(r["totalSize"]),
+        )
+    out.print(table)
 
 
 @cli.command()
@@ -590,6 +640,55 @@ def review(
         out.print(f"{c['field']}: {escape(str(c['old']))} -> {escape(str(c['new']))}")
 
 
+@cli.group("record")
+def record_group() -> None:
+    """Records (hồ sơ): their TT05 fields, staff-entered and derived."""
+
+
+@record_group.command("show")
+@click.argument("code")
+@click.option("--fonds", help="Fonds of the record (needed when several fonds use the code).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@boundary
+def record_show(code: str, fonds: str | None, as_json: bool) -> None:
+    """Show record CODE: manifest fields, derived dates and counts, its documents."""
+    from archive.records import RECORD_LABELS, find_record, record_summary
+
+    ctx = _context(load_settings())
+    try:
+        summary = record_summary(ctx.catalog, find_record(ctx.catalog, code, fonds=fonds))
+    finally:
+        ctx.close()
+    if as_json:
+        out.print_json(json.dumps(summary, ensure_ascii=False, default=str))
+        return
+    table = Table(title=f"record {escape(summary['code'])} (fonds {escape(summary['fonds'])})")
+    for col in ("TT05 tag", "field", "value", "source"):
+        table.add_column(col)
+    for tag, label in RECORD_LABELS.items():
+        table.add_row(
+            tag, label, escape(str(summary["tt05"][tag])), summary["sources"].get(tag, "")
+        )
+    out.print(table)
+    out.print(f"PDF/A stored: {_size(summary['derived']['totalSize'])}")
+    for line in summary["conflicts"]:
+        out.print(f"[yellow]check:[/] {escape(line)}")
+    docs = Table(title="documents")
+    for col in ("seq", "name", "state", "number", "date", "type", "pages"):
+        docs.add_column(col)
+    for d in summary["documents"]:
+        docs.add_row(
+            str(d["seq"]),
+            escape(d["name"]),
+            d["state"],
+            escape(d["number"] or ""),
+            d["issued_date"] or "",
+            escape(d["type_name"] or ""),
+            str(d["page_count"]),
+        )
+    out.print(docs)
+
+
 @cli.command("export")
 @click.argument("record")
 @click.option("--fonds", help="Fonds of the record (default SOHOA_FONDS).")
@@ -648,6 +747,66 @@ def export_metadata_cmd(fonds: str | None, query: str | None, fmt: str, out_path
     out.print(f"{count} documents written to {out_path}")
 
 
+def _page_numbers(text: str) -> list[int]:
+    from ingest import InputError
+
+    try:
+        return [int(part) for part in re.split(r"[,\s]+", text.strip()) if part]
+    except ValueError as exc:
+        raise InputError(f"--at takes page numbers such as 3 or 3,5, not {text!r}") from exc
+
+
+@cli.command("split")
+@click.argument("document_id", type=int)
+@click.option(
+    "--at", "at", required=True, metavar="PAGES", help="Pages (1-based) that start a document: 3,5"
+)
+@click.option("--actor", default=lambda: os.environ.get("USER", ""), help="Who splits.")
+@boundary
+def split_cmd(document_id: int, at: str, actor: str) -> None:
+    """Split archived DOCUMENT_ID where new documents start (no OCR is run again).
+
+    The document keeps its first pages; each further part becomes a new document of the
+    same record with its own PDF/A, metadata and index entries. Recorded as an event.
+    """
+    from sohoa.splitting import split_document
+
+    ctx = _context(load_settings())
+    try:
+        ids = split_document(ctx, document_id, at=_page_numbers(at), actor=actor or "sohoa")
+        jobs = [ctx.catalog.document_job(i) for i in ids]
+    finally:
+        ctx.close()
+    for job in jobs:
+        out.print(
+            f"document {job['id']}: {job['page_count']} pages, "
+            f"{escape(job['number'] or job['name'])}"
+        )
+
+
+@cli.command("join")
+@click.argument("document_id", type=int)
+@click.argument("other_id", type=int)
+@click.option("--actor", default=lambda: os.environ.get("USER", ""), help="Who joins.")
+@boundary
+def join_cmd(document_id: int, other_id: int, actor: str) -> None:
+    """Append the pages of OTHER_ID to DOCUMENT_ID (same record), e.g. to undo a split.
+
+    OTHER_ID is removed; its old PDF/A is kept as superseded. Recorded as an event.
+    """
+    from sohoa.splitting import join_documents
+
+    ctx = _context(load_settings())
+    try:
+        join_documents(ctx, document_id, other_id, actor=actor or "sohoa")
+        job = ctx.catalog.document_job(document_id)
+    finally:
+        ctx.close()
+    out.print(
+        f"document {job['id']}: {job['page_count']} pages, {escape(job['number'] or job['name'])}"
+    )
+
+
 @cli.command("make-sample")
 @click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -658,6 +817,244 @@ def make_sample(folder: Path, seed: int) -> None:
 
     info = make_sample_batch(folder, seed=seed)
     out.print(f"sample batch written to {folder} ({len(info.get('documents', []))} documents)")
+
+
+# --------------------------------------------------------------- web app: serve, people, access
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option(
+    "--workers",
+    "web_workers",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Server processes (each opens the catalog).",
+)
+@boundary
+def serve(host: str, port: int, web_workers: int) -> None:
+    """Run the web app (search, documents, dashboard, review, users) with uvicorn."""
+    import uvicorn
+
+    settings = load_settings()
+    if web_workers > 1:
+        # Migrate the catalog, check the index layout and create the session key once, here:
+        # worker processes starting together would otherwise race for them (a rebuild of the
+        # index holds its lock for minutes; two generated keys would split the sessions).
+        from sohoa.pipeline import open_context
+        from sohoa.web.security import secret_key
+
+        open_context(settings).close()
+        secret_key(settings)
+        # each process builds its own app from the same SOHOA_* environment
+        os.environ.setdefault("SOHOA_HOME", str(settings.home))
+        uvicorn.run(
+            "sohoa.web.app:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=web_workers,
+            proxy_headers=False,
+        )
+        return
+    from sohoa.web.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=False)
+
+
+def _catalog() -> Any:
+    from archive import Catalog
+
+    catalog = Catalog(load_settings().catalog_url)
+    catalog.create()
+    return catalog
+
+
+def _password(value: str | None) -> str:
+    if value:
+        return value
+    return click.prompt("password", hide_input=True, confirmation_prompt=True)
+
+
+@cli.group("unit")
+def unit_group() -> None:
+    """Units (đơn vị): officials see the conditional (02) records of their own unit."""
+
+
+@unit_group.command("add")
+@click.argument("code")
+@click.option("--name", default="", help="Full name of the unit.")
+@boundary
+def unit_add(code: str, name: str) -> None:
+    from archive import accounts
+
+    unit_id = accounts.create_unit(_catalog(), code, name=name, actor=os.environ.get("USER", ""))
+    out.print(f"unit {code} (id {unit_id})")
+
+
+@unit_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@boundary
+def unit_list(as_json: bool) -> None:
+    from archive import accounts
+
+    units = accounts.list_units(_catalog())
+    if as_json:
+        out.print_json(json.dumps(units, ensure_ascii=False, default=str))
+        return
+    for u in units:
+        out.print(f"{escape(u['code'])}\t{escape(u['name'])}")
+
+
+@cli.group("user")
+def user_group() -> None:
+    """Web app users: admin, staff (digitisation) and official (search) roles."""
+
+
+@user_group.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "staff", "official"]), required=True)
+@click.option("--unit", help="Unit code (officials see their unit's conditional records).")
+@click.option("--full-name", default="")
+@click.option("--password", help="The password (prompted when omitted).")
+@boundary
+def user_add(
+    username: str, role: str, unit: str | None, full_name: str, password: str | None
+) -> None:
+    from archive import accounts
+
+    catalog = _catalog()
+    user_id = accounts.create_user(
+        catalog,
+        username,
+        _password(password),
+        role=role,
+        unit=unit,
+        full_name=full_name,
+        actor=os.environ.get("USER", ""),
+    )
+    out.print(f"user {username} ({role}, id {user_id})")
+
+
+@user_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@boundary
+def user_list(as_json: bool) -> None:
+    from archive import accounts
+
+    users = accounts.list_users(_catalog())
+    if as_json:
+        out.print_json(json.dumps(users, ensure_ascii=False, default=str))
+        return
+    table = Table()
+    for col in ("user", "name", "role", "unit", "active", "failed logins"):
+        table.add_column(col)
+    for u in users:
+        table.add_row(
+            u["username"],
+            u["full_name"],
+            u["role"],
+            u["unit"] or "",
+            str(u["active"]),
+            str(u["failed_logins"]),
+        )
+    out.print(table)
+
+
+@user_group.command("deactivate")
+@click.argument("username")
+@boundary
+def user_deactivate(username: str) -> None:
+    from archive import accounts
+
+    accounts.set_active(_catalog(), username, False, actor=os.environ.get("USER", ""))
+    out.print(f"user {username} deactivated")
+
+
+@user_group.command("activate")
+@click.argument("username")
+@boundary
+def user_activate(username: str) -> None:
+    from archive import accounts
+
+    accounts.set_active(_catalog(), username, True, actor=os.environ.get("USER", ""))
+    out.print(f"user {username} activated (failed logins reset)")
+
+
+@user_group.command("password")
+@click.argument("username")
+@click.option("--password", help="The new password (prompted when omitted).")
+@boundary
+def user_password(username: str, password: str | None) -> None:
+    from archive import accounts
+
+    accounts.set_password(
+        _catalog(), username, _password(password), actor=os.environ.get("USER", "")
+    )
+    out.print(f"password of {username} changed")
+
+
+@cli.command("access")
+@click.argument("record")
+@click.option("--fonds", help="Fonds of the record (needed when several fonds use the code).")
+@click.option(
+    "--mode",
+    type=click.Choice(["01", "02", "03"]),
+    help="01 public, 02 conditional (own unit), 03 secret (explicit grant).",
+)
+@click.option("--unit", help="Unit that owns the record.")
+@click.option("--no-unit", is_flag=True, help="The record belongs to no unit.")
+@boundary
+def access_cmd(
+    record: str, fonds: str | None, mode: str | None, unit: str | None, no_unit: bool
+) -> None:
+    """Show or set a record's access mode and unit (its documents are re-indexed)."""
+    from archive import accounts
+    from sohoa.web.services import set_record_access
+
+    ctx = _context(load_settings())
+    try:
+        record_id = accounts.find_record(ctx.catalog, record, fonds=fonds)
+        if mode or unit or no_unit:
+            docs = set_record_access(
+                ctx,
+                record_id,
+                mode=mode,
+                unit=unit,
+                clear_unit=no_unit,
+                actor=os.environ.get("USER", ""),
+            )
+            out.print(f"{len(docs)} documents re-indexed")
+        info = accounts.record_info(ctx.catalog, record_id)
+    finally:
+        ctx.close()
+    out.print(
+        f"{escape(info['fonds'])}/{escape(info['code'])}: access {info['access_mode']}, "
+        f"unit {escape(info['unit'] or '-')}"
+    )
+
+
+@cli.command("grant")
+@click.argument("record")
+@click.argument("username")
+@click.option("--fonds", help="Fonds of the record (needed when several fonds use the code).")
+@click.option("--revoke", is_flag=True, help="Withdraw the grant instead.")
+@boundary
+def grant_cmd(record: str, username: str, fonds: str | None, revoke: bool) -> None:
+    """Let USERNAME see RECORD whatever its access mode (or --revoke)."""
+    from archive import accounts
+
+    catalog = _catalog()
+    record_id = accounts.find_record(catalog, record, fonds=fonds)
+    actor = os.environ.get("USER", "")
+    if revoke:
+        done = accounts.revoke(catalog, record_id, username, actor=actor)
+        out.print(f"grant of {record} to {username} {'revoked' if done else 'did not exist'}")
+    else:
+        accounts.grant(catalog, record_id, username, actor=actor)
+        out.print(f"{username} may see {record}")
 
 
 def main() -> None:

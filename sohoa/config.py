@@ -59,7 +59,12 @@ class Settings(BaseSettings):
     fonds: str = Field("default", description="fonds code used when --fonds is not given")
     thresholding: int | None = Field(None, description="tesseract thresholding_method (2=Sauvola)")
     reread: bool = Field(
-        False, description="re-read metadata regions at 2x (~5 short tesseract runs per document)"
+        False,
+        description="re-read metadata boxes enlarged, the summary in vie at ~600 dpi "
+        "(~5 short tesseract runs, ~+80% tesseract CPU per document)",
+    )
+    split: bool = Field(
+        True, description="split a file holding several documents at their first pages"
     )
     broker: str = Field("", description="redis://... or amqp://...; empty runs in-process")
     search: str = Field("", description="http(s)://HOST:9200 for Elasticsearch; empty = SQLite")
@@ -72,6 +77,12 @@ class Settings(BaseSettings):
         0.0, ge=0, description="an unrenewed claim expires after this (0 = 90 s)"
     )
     broker_heartbeat_ms: int = Field(60_000, gt=0, description="Redis worker heartbeat timeout")
+    # web app (sohoa serve)
+    secret_key: str = Field("", description="session signing key; empty: SOHOA_HOME/secret_key")
+    session_minutes: int = Field(480, gt=0, description="a web session lasts at most this long")
+    session_idle_minutes: int = Field(60, gt=0, description="a web session idle this long ends")
+    login_max_failures: int = Field(5, ge=1, description="failed logins before each waits")
+    login_delay_seconds: float = Field(2.0, gt=0, description="first wait; doubles per failure")
 
     @field_validator("pdfa")
     @classmethod

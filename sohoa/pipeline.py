@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +27,14 @@ import ocr
 import search
 from archive import Catalog, PageSource
 from archive.storage import atomic_path, atomic_write, copy_atomic, fsync_dir, sha256_file
-from ingest import InputError, SohoaError, ToolError, ToolTimeoutError
+from ingest import (
+    InputError,
+    SohoaError,
+    ToolError,
+    ToolTimeoutError,
+    find_manifest,
+    read_manifest,
+)
 from ingest.discover import plan_batch
 from ingest.sources import SourceFile, inspect_file, load_page, pdf_page_text
 from sohoa.claims import ClaimKeeper
@@ -89,6 +97,9 @@ class IntakeReport:
     duplicates: list[str] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (name, reason)
     pages: int = 0
+    # every document of the batch (name relative to the batch -> id), duplicates included
+    documents: dict[str, int] = field(default_factory=dict)
+    manifest: archive.ManifestReport | None = None
 
 
 def _safe_part(text: str) -> str:
@@ -121,13 +132,18 @@ def intake(
     fonds: str | None = None,
     record: str | None = None,
     operator: str = "",
+    manifest: Path | None = None,
 ) -> IntakeReport:
     """Register a batch: every document, its stored originals and its pages.
 
     Documents already archived (same files by checksum) are skipped; documents that failed
     before are registered afresh. A file that cannot be read fails its document only.
+    ``manifest`` (else a ``manifest.csv``/``.xlsx`` at the top of the batch) supplies
+    staff-entered record and document fields; its bad rows are reported and skipped.
     """
-    plan = plan_batch(batch_dir, record=record)
+    manifest = Path(manifest) if manifest is not None else find_manifest(batch_dir)
+    staff = read_manifest(manifest) if manifest is not None else None
+    plan = plan_batch(batch_dir, record=record, skip=[manifest] if manifest is not None else [])
     fonds_code = fonds or ctx.settings.fonds
     batch_id = ctx.catalog.begin_batch(plan.name, str(Path(batch_dir).resolve()), operator=operator)
     report = IntakeReport(batch_id=batch_id)
@@ -138,9 +154,21 @@ def intake(
         if existing is not None:
             if existing["state"] != "failed":
                 report.duplicates.append(doc.name)
+                report.documents[doc.name] = existing["id"]
                 continue
-            ctx.catalog.forget_failed_document(existing["id"])
-        record_id = ctx.catalog.ensure_record(fonds_code, record_code)
+            if not ctx.catalog.forget_failed_document(existing["id"]):
+                log.warning(
+                    "%s: document %s failed after parts were split off it; "
+                    "run `sohoa retry` to redo it",
+                    doc.name,
+                    existing["id"],
+                )
+                report.duplicates.append(doc.name)
+                report.documents[doc.name] = existing["id"]
+                continue
+        # --fonds, else the fonds the manifest gives for the record, else SOHOA_FONDS
+        record_fonds = fonds or (staff and staff.fonds_for(record_code)) or fonds_code
+        record_id = ctx.catalog.ensure_record(record_fonds, record_code)
         file_ids = [_store_original(ctx, f, sha) for f, sha in zip(doc.files, hashes, strict=True)]
         pages: list[PageSource] = []
         error = None
@@ -164,11 +192,24 @@ def intake(
             pages=pages,
             error=error,
         )
+        report.documents[doc.name] = doc_id
         if error:
             report.rejected.append((doc.name, error))
         else:
             report.new_documents.append(doc_id)
             report.pages += len(page_ids)
+    if staff is not None:
+        report.manifest = archive.apply_manifest(
+            ctx.catalog,
+            staff,
+            fonds=fonds_code,
+            documents=report.documents,
+            batch_id=batch_id,
+            actor=operator or "sohoa",
+            fonds_override=fonds is not None,
+        )
+        for doc_id in report.manifest.documents:
+            refresh_index(ctx, doc_id)  # documents archived before: search shows staff values
     return report
 
 
@@ -321,9 +362,16 @@ REREAD_SCALE = 2
 
 
 def _reread_for(ctx: Context, job: dict) -> metadata.Reread:
-    """``reread(page, box) -> text``: tesseract ``--psm 6`` on a 2x crop of the page image."""
+    """``reread(page, box, scale=, languages=)``: tesseract ``--psm 6`` on an enlarged crop."""
 
-    def reread(page_no: int, box: tuple[int, int, int, int]) -> str:
+    def reread(
+        page_no: int,
+        box: tuple[int, int, int, int],
+        *,
+        scale: float | None = None,
+        languages: str | None = None,
+    ) -> str:
+        factor = REREAD_SCALE if scale is None else scale
         page = job["pages"][page_no - 1]
         if not page["work_path"] or page["text_source"] != "ocr":
             return ""
@@ -332,9 +380,9 @@ def _reread_for(ctx: Context, job: dict) -> metadata.Reread:
         with Image.open(work) as img:
             crop = img.crop((left, top, left + width, top + height))
         crop = crop.resize(
-            (crop.width * REREAD_SCALE, crop.height * REREAD_SCALE), Image.Resampling.LANCZOS
+            (round(crop.width * factor), round(crop.height * factor)), Image.Resampling.LANCZOS
         )
-        dpi = round((page["dpi"] or ctx.settings.default_dpi) * REREAD_SCALE)
+        dpi = round((page["dpi"] or ctx.settings.default_dpi) * factor)
         fd, name = tempfile.mkstemp(prefix=".tmp-reread-", suffix=".pnm", dir=work.parent)
         os.close(fd)
         crop_path = Path(name)
@@ -342,7 +390,7 @@ def _reread_for(ctx: Context, job: dict) -> metadata.Reread:
             crop.save(crop_path, format="PPM")
             return ocr.run_ocr(
                 crop_path,
-                languages=ctx.settings.languages,
+                languages=languages or ctx.settings.languages,
                 dpi=dpi,
                 psm=6,
                 timeout=ctx.settings.ocr_timeout,
@@ -359,19 +407,74 @@ def pdfa_relpath(fonds: str, record: str, seq: int) -> str:
     return f"pdfa/{_safe_part(fonds)}/{rec}/{rec}.{seq:07d}.pdf"
 
 
-def package_document(ctx: Context, doc_id: int) -> bool:
-    """Extract metadata and build the document's PDF/A. Returns True when it packaged."""
+def package_document(
+    ctx: Context, doc_id: int, *, on_split: Callable[[list[int]], None] | None = None
+) -> bool:
+    """Extract metadata and build the document's PDF/A. Returns True when it packaged.
+
+    When the document's pages hold several documents (see :func:`metadata.document_starts`;
+    off with ``SOHOA_SPLIT=0``), it is split first: it keeps its first part and the new
+    documents, waiting for packaging, are passed to ``on_split`` (the actor queues them).
+    """
     claim = ctx.catalog.claim_document(doc_id, lease=ctx.settings.lease)
     if claim is None:
         return False  # packaged already, failed, or another worker holds it
     with ctx.claims.holding("document", doc_id, claim):
-        return _package_claimed(ctx, doc_id, claim)
+        return _package_claimed(ctx, doc_id, claim, on_split=on_split)
 
 
-def _package_claimed(ctx: Context, doc_id: int, claim: str) -> bool:
+def _split_at_starts(
+    ctx: Context,
+    doc_id: int,
+    claim: str,
+    job: dict,
+    results: list[ocr.OcrResult | None],
+    on_split: Callable[[list[int]], None] | None,
+) -> tuple[dict, list[ocr.OcrResult | None]] | None:
+    """Split off the documents that start inside this one; None when the claim was lost.
+
+    Each page is judged on its own, so packaging the first part again (a resumed run)
+    finds no further start in it and splits nothing twice.
+    """
+    empty = ocr.OcrResult(lines=(), width=0, height=0, dpi=0.0)
+    starts = metadata.document_starts_detail([r if r is not None else empty for r in results])
+    if len(starts) < 2:
+        return job, results
+    page_ids = [p["id"] for p in job["pages"]]
+    bounds = [s.page for s in starts] + [len(page_ids)]
+    parts = [page_ids[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    detail = {
+        "source": job["name"],
+        "parts": [
+            {"pages": [a + 1, b], "reason": s.reason, "confidence": s.confidence}
+            for s, a, b in zip(starts, bounds, bounds[1:], strict=False)
+        ],
+    }
+    new_ids = ctx.catalog.split_claimed_document(doc_id, claim=claim, parts=parts, detail=detail)
+    if new_ids is None:
+        return None
+    log.info("document %s holds %d documents: split off %s", doc_id, len(parts), new_ids)
+    if on_split is not None:
+        on_split(new_ids)
+    return ctx.catalog.document_job(doc_id), results[: len(parts[0])]
+
+
+def _package_claimed(
+    ctx: Context,
+    doc_id: int,
+    claim: str,
+    *,
+    on_split: Callable[[list[int]], None] | None = None,
+) -> bool:
     job = ctx.catalog.document_job(doc_id)
     try:
         results = [_load_ocr(ctx, p["ocr_path"]) for p in job["pages"]]
+        if ctx.settings.split and len(results) > 1:
+            kept = _split_at_starts(ctx, doc_id, claim, job, results, on_split)
+            if kept is None:
+                log.info("document %s: claim lost to another worker before splitting", doc_id)
+                return False
+            job, results = kept
         readings = [
             r if r is not None else ocr.OcrResult(lines=(), width=0, height=0, dpi=0.0)
             for r in results
@@ -403,6 +506,8 @@ def _package_claimed(ctx: Context, doc_id: int, claim: str) -> bool:
             "summary": value("summary"),
             "fields": fields,
         }
+        # Staff-entered fields (a manifest, a review) win over the extracted ones.
+        columns = archive.merge_staff_fields(columns, job["fields"] or {})
         pages = [
             archive.PdfPage(
                 image_path=ctx.home / p["work_path"],
@@ -415,7 +520,7 @@ def _package_claimed(ctx: Context, doc_id: int, claim: str) -> bool:
             title=columns["summary"] or Path(job["name"]).stem,
             creator=columns["organ"],
             subject=columns["summary"],
-            identifier=number,
+            identifier=columns["number"],
             date=columns["issued_date"],
             doc_type=columns["type_name"],
             language="vi",
@@ -483,6 +588,8 @@ def _index_entries(job: dict) -> list[search.PageEntry]:
             title=job["summary"] or job["name"],
             record=job["record_code"],
             fonds=job["fonds_code"],
+            unit=job.get("unit_code") or "",
+            access=job.get("access_mode") or "01",
         )
         for p in job["pages"]
     ]

@@ -154,9 +154,11 @@ def test_merge_readings() -> None:
 
 def test_reread_hook_spells_and_flags() -> None:
     calls: list[tuple[int, tuple[int, int, int, int]]] = []
+    options: list[tuple[float | None, str | None]] = []
 
-    def reread(page_no: int, box: tuple[int, int, int, int]) -> str:
+    def reread(page_no: int, box: tuple[int, int, int, int], *, scale=None, languages=None):
         calls.append((page_no, box))
+        options.append((scale, languages))
         left, top, width, height = box
         if page_no == 1 and top < 400:
             return "Số: 141/QĐ-SNV"
@@ -166,12 +168,14 @@ def test_reread_hook_spells_and_flags() -> None:
 
     meta = extract_document([first_page(), second_page()], reread=reread)
     assert {p for p, _ in calls} == {1, 2}
+    # the summary (first call) is re-read in Vietnamese alone, enlarged to about 600 dpi
+    assert options[0] == (2.0, "vie") and all(o == (None, None) for o in options[1:])
     assert meta.summary.value == "Về việc ban hành Quy chế văn thư" and not meta.summary.flags
     assert not meta.number.flags
     assert meta.signer_name.value == "Nguyễn Văn Ân"  # the reading with more marks
     assert any("disagree" in f for f in meta.signer_name.flags)
 
-    def wrong_number(page_no: int, box: tuple[int, int, int, int]) -> str:
+    def wrong_number(page_no: int, box: tuple[int, int, int, int], **_options) -> str:
         return "Số: 147/QĐ-SNV" if box[1] < 400 and page_no == 1 else ""
 
     flagged = extract_document([first_page()], reread=wrong_number)
@@ -213,13 +217,16 @@ def test_real_document_with_marks_and_signature(tmp_path: Path) -> None:
     image.save(path, dpi=(300, 300))
     reading = run_ocr(path, dpi=300)
 
-    def reread(page_no: int, box: tuple[int, int, int, int]) -> str:
+    def reread(page_no: int, box: tuple[int, int, int, int], *, scale=None, languages=None):
+        factor = scale or 2
         left, top, width, height = box
         crop = image.crop((left, top, left + width, top + height))
-        crop = crop.resize((crop.width * 2, crop.height * 2), Image.Resampling.LANCZOS)
+        size = (round(crop.width * factor), round(crop.height * factor))
+        crop = crop.resize(size, Image.Resampling.LANCZOS)
         crop_path = tmp_path / "crop.png"
-        crop.save(crop_path, dpi=(600, 600))
-        return run_ocr(crop_path, dpi=600, psm=6).text
+        crop_dpi = round(300 * factor)
+        crop.save(crop_path, dpi=(crop_dpi, crop_dpi))
+        return run_ocr(crop_path, dpi=crop_dpi, psm=6, languages=languages or "vie+eng").text
 
     meta = extract_document([reading], reread=reread)
     assert meta.urgency.value == doc.urgency

@@ -1,0 +1,122 @@
+"""Figures for the staff dashboard: totals, batches with progress, failures, time series."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import String, cast, func, select
+
+from archive import schema as t
+from archive import stats as archive_stats
+from archive.catalog import Catalog
+
+DONE = ("recognised", "packaged", "indexed")
+
+
+def _day(column: Any) -> Any:
+    return func.substr(cast(column, String), 1, 10)
+
+
+def batches(catalog: Catalog) -> list[dict[str, Any]]:
+    """``sohoa status`` figures per batch, plus done pages and a percentage."""
+    out = []
+    for b in archive_stats.batch_status(catalog):
+        states = b["pages_by_state"]
+        done = sum(states.get(s, 0) for s in DONE)
+        failed = states.get("failed", 0)
+        total = b["pages"]
+        out.append(
+            {
+                **b,
+                "pages_done": done,
+                "pages_failed": failed,
+                "percent": round(100.0 * (done + failed) / total, 1) if total else 100.0,
+            }
+        )
+    return out
+
+
+def failed_pages(catalog: Catalog, *, limit: int = 200) -> list[dict[str, Any]]:
+    """Failed pages (and documents rejected at intake) with their reasons."""
+    with catalog.tx() as conn:
+        pages = conn.execute(
+            select(
+                t.page.c.id.label("page_id"),
+                t.page.c.seq,
+                t.page.c.error,
+                t.page.c.attempts,
+                t.document.c.id.label("document_id"),
+                t.document.c.name,
+                t.batch.c.name.label("batch"),
+            )
+            .join(t.document, t.document.c.id == t.page.c.document_id)
+            .join(t.batch, t.batch.c.id == t.page.c.batch_id)
+            .where(t.page.c.state == "failed")
+            .order_by(t.page.c.id)
+            .limit(limit)
+        ).mappings()
+        out = [dict(r) for r in pages]
+        rejected = conn.execute(
+            select(
+                t.document.c.id.label("document_id"),
+                t.document.c.name,
+                t.document.c.error,
+                t.batch.c.name.label("batch"),
+            )
+            .join(t.batch, t.batch.c.id == t.document.c.batch_id)
+            .where(t.document.c.state == "failed", t.document.c.page_count == 0)
+            .order_by(t.document.c.id)
+            .limit(limit)
+        ).mappings()
+        out.extend({**dict(r), "page_id": None, "seq": None, "attempts": 0} for r in rejected)
+    return out
+
+
+def series(catalog: Catalog) -> dict[str, list[tuple[str, float]]]:
+    """Pages archived per day, cumulative bytes stored per day, and pages per fonds."""
+    with catalog.tx() as conn:
+        day = _day(t.event.c.at)
+        per_day = conn.execute(
+            select(day, func.coalesce(func.sum(t.document.c.page_count), 0))
+            .select_from(t.event)
+            .join(t.document, t.document.c.id == t.event.c.document_id)
+            .where(t.event.c.kind == "indexed")
+            .group_by(day)
+            .order_by(day)
+        ).all()
+        file_day = _day(t.stored_file.c.created_at)
+        stored = conn.execute(
+            select(file_day, func.coalesce(func.sum(t.stored_file.c.size), 0))
+            .group_by(file_day)
+            .order_by(file_day)
+        ).all()
+    running = 0.0
+    storage = []
+    for d, size in stored:
+        running += float(size)
+        storage.append((str(d), running))
+    return {
+        "pages_per_day": [(str(d), float(n)) for d, n in per_day],
+        "storage": storage,
+    }
+
+
+def snapshot(catalog: Catalog) -> dict[str, Any]:
+    """Everything the dashboard shows (also the JSON the page polls)."""
+    figures = archive_stats.collect(catalog)
+    return {
+        "totals": {
+            "pages": figures["pages"],
+            "pages_archived": figures["pages_archived"],
+            "pages_failed": figures["pages_failed"],
+            "documents": figures["documents"],
+            "documents_archived": figures["documents_archived"],
+            "records": figures["records"],
+            "bytes": figures["bytes"]["total"],
+            "bytes_by_kind": figures["bytes"],
+        },
+        "per_fonds": figures["per_fonds"],
+        "batches": batches(catalog),
+        "failures": failed_pages(catalog),
+        "series": series(catalog),
+    }
