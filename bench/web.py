@@ -1,7 +1,7 @@
 """Web load benchmark: a generated archive, the real server, 50 officials querying at once.
 
     .venv/bin/python bench/web.py [--pages 100000] [--home bench/out/web/home] [--keep]
-                                  [--seconds 60] [--users 50] [--think 1.0] [--workers 2]
+                                  [--seconds 60] [--users 50] [--think 5.0] [--workers 2]
                                   [--port 0] [--seed 1] [--json FILE]
 
 1. **Archive** (no OCR): ``--pages`` pages of generated administrative Vietnamese (the
@@ -17,7 +17,9 @@
 3. **Server**: ``sohoa serve --workers N`` on a free loopback port.
 4. **Load**: each official logs in (form + CSRF, as a browser does), then, for ``--seconds``,
    loops: pick a request class, send it, wait a random think time (exponential, mean
-   ``--think`` seconds; ``--think 0`` is a saturation test). Classes: searches (single
+   ``--think`` seconds, default 5: an official reads a result list or a page before the
+   next click; ``--think 0`` is a saturation test). Officials start spread over the first
+   two think times. Classes: searches (single
    syllable, two words, folded, accented, phrase, number lookup, filtered, facets, page 2,
    JSON API), document pages at a matching page, and thumbnails now and then. Only documents
    the official may see are requested directly; any status >= 400 or a redirect to the login
@@ -627,6 +629,10 @@ class Official:
         import httpx
 
         weights = [w for _l, w, _c in mix]
+        if think > 0:
+            # Ramp up: officials do not all click in the same instant (50 requests queued at
+            # once would measure one burst, not the steady load).
+            await asyncio.sleep(self.rng.uniform(0, 2 * think))
         while time.monotonic() < until:
             label, path, params = self.pick(mix, weights)
             t0 = time.perf_counter()
@@ -718,7 +724,7 @@ def main() -> None:
     ap.add_argument("--fill-only", action="store_true", help="fill the archive and stop")
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--users", type=int, default=50)
-    ap.add_argument("--think", type=float, default=1.0, help="mean think time (s); 0: none")
+    ap.add_argument("--think", type=float, default=5.0, help="mean think time (s); 0: none")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--port", type=int, default=0, help="default: a free port")
     ap.add_argument("--seed", type=int, default=1)

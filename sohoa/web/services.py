@@ -8,8 +8,12 @@ existence does not leak.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from typing import Any
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, func, select
 
@@ -25,6 +29,53 @@ log = logging.getLogger(__name__)
 SORTS = ("relevance", "date_desc", "date_asc")
 PAGE_SIZE = 20
 VISIBLE_STATES = ("packaged", "indexed")  # officials only see archived documents
+CACHE_ENTRIES = 512  # search results and facet counts kept per index
+
+T = TypeVar("T")
+
+
+class SearchCache:
+    """Results and facet counts per query, valid while the index is unchanged.
+
+    The key holds the index's generation (it changes on every commit to the index, in any
+    process: new documents, corrections, access changes) and the whole query, including the
+    asker's ``Access``: one user's answer never serves another who may see less. Page 2,
+    the JSON facets call after the page and popular queries are answered without searching.
+    Backends without ``generation()`` (Elasticsearch, which caches itself) are not cached.
+    """
+
+    def __init__(self, size: int = CACHE_ENTRIES) -> None:
+        self.size = size
+        self._items: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, index: Any, key: Any, compute: Callable[[], T]) -> T:
+        generation = getattr(index, "generation", None)
+        if generation is None:
+            return compute()
+        full = (generation(), key)
+        with self._lock:
+            if full in self._items:
+                self._items.move_to_end(full)
+                return self._items[full]
+        value = compute()
+        with self._lock:
+            self._items[full] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+
+_caches: weakref.WeakKeyDictionary[Any, SearchCache] = weakref.WeakKeyDictionary()
+_caches_lock = threading.Lock()
+
+
+def search_cache(index: Any) -> SearchCache:
+    with _caches_lock:
+        cache = _caches.get(index)
+        if cache is None:
+            cache = _caches[index] = SearchCache()
+        return cache
 
 
 def access_for(ctx: Context, user: User) -> Any:
@@ -126,9 +177,12 @@ def run_search(ctx: Context, user: User, form: SearchForm) -> SearchOutcome:
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
+    cache = search_cache(ctx.index)
+    # Facets do not depend on the page shown or its order: one entry serves them all.
+    facet_query = replace(query, sort="relevance", limit=0, offset=0)
     try:
-        results = ctx.index.search(query)
-        facets = ctx.index.facets(query)
+        results = cache.get(ctx.index, ("results", query), lambda: ctx.index.search(query))
+        facets = cache.get(ctx.index, ("facets", facet_query), lambda: ctx.index.facets(query))
     except search_errors() as exc:
         outcome.error = str(exc)
         return outcome
@@ -170,13 +224,16 @@ def hit_dict(hit: Any) -> dict[str, Any]:
     }
 
 
-def facets_dict(facets: Any) -> dict[str, list[dict[str, Any]]]:
+def facets_dict(facets: Any) -> dict[str, Any]:
+    """Counts per type, organ and year; ``exact`` is False when only the newest matches were
+    counted (a very common word), so the counts are a sample, not totals."""
     if facets is None:
-        return {"types": [], "organs": [], "years": []}
-    out: dict[str, list[dict[str, Any]]] = {}
+        return {"types": [], "organs": [], "years": [], "exact": True}
+    out: dict[str, Any] = {}
     for name in ("types", "organs", "years"):
         items = getattr(facets, name, ()) or ()
         out[name] = [{"value": str(v), "count": int(c)} for v, c in _pairs(items)]
+    out["exact"] = bool(getattr(facets, "exact", True))
     return out
 
 
