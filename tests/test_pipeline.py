@@ -30,9 +30,41 @@ def archived(tmp_path_factory: pytest.TempPathFactory):
     settings = load_settings(home=tmp_path_factory.mktemp("home"), workers=2)
     ctx = pipeline.open_context(settings)
     report = pipeline.intake(ctx, root, fonds="PHONG-01", operator="tester")
-    final = run_embedded(ctx, {report.batch_id})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pipeline, "_reread_for", _recording(pipeline._reread_for))
+        final = run_embedded(ctx, {report.batch_id})
     yield ctx, batch, report, final
     ctx.close()
+
+
+REREADS: list[tuple[str, str]] = []  # (document name, text read again) during the run
+
+
+def _recording(real):
+    """Wrap the pipeline's metadata re-read so the test sees what it read from the image."""
+
+    def reread_for(ctx, job):
+        reread = real(ctx, job)
+
+        def recorded(*args, **kwargs):
+            text = reread(*args, **kwargs)
+            REREADS.append((job["name"], text))
+            return text
+
+        return recorded
+
+    return reread_for
+
+
+def test_metadata_boxes_are_read_again_from_the_page_image(archived) -> None:
+    """On by default: each scanned document's metadata boxes are re-read by tesseract."""
+    _ctx, batch, *_ = archived
+    names = {name for name, _text in REREADS}
+    assert {"HS-A/doc1.tif", "scan.pdf"} <= names
+    assert "HS-B/born-digital.pdf" not in names  # its text came with the PDF
+    summary = batch.docs["HS-A/doc1.tif"].summary
+    again = " ".join(text for name, text in REREADS if name == "HS-A/doc1.tif")
+    assert summary.split()[0].lower() in again.lower()
 
 
 def _sha(path: Path) -> str:
