@@ -1,7 +1,7 @@
 """Metadata extraction accuracy on generated administrative documents.
 
     .venv/bin/python bench/metadata.py [--docs 60] [--dpi 200,300] [--jobs 2] [--seed 0]
-                                       [--json FILE] [--reread all|summary|off]
+                                       [--json FILE] [--reread all|off|FIELD,FIELD]
 
 Each document comes from ``sohoa.synthetic_docs.random_admin_document(seed, variety=True)``
 (types, number families including legal and Party numbers, agencies, places, dates, urgency
@@ -39,6 +39,7 @@ from PIL import Image  # noqa: E402
 
 import ocr  # noqa: E402
 from metadata import REREAD_FIELDS, DocumentMetadata, extract_document  # noqa: E402
+from sohoa.config import reread_fields  # noqa: E402
 from sohoa.synthetic import degrade  # noqa: E402
 from sohoa.synthetic_docs import (  # noqa: E402
     AdminDocument,
@@ -171,10 +172,8 @@ def run_one(task: tuple[int, int, str]) -> dict[str, Any]:
             return ocr.run_ocr(path, dpi=crop_dpi, psm=6, languages=languages or "vie+eng").text
 
         ocr_cpu = _children_cpu() - cpu_start
-        fields = REREAD_FIELDS if mode == "all" else ("summary",)
-        meta = extract_document(
-            results, reread=reread if mode != "off" else None, reread_fields=fields
-        )
+        fields = reread_fields(mode)
+        meta = extract_document(results, reread=reread if fields else None, reread_fields=fields)
         reread_cpu = _children_cpu() - cpu_start - ocr_cpu
     return {
         "seed": seed,
@@ -239,9 +238,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument(
         "--reread",
-        choices=("all", "summary", "off"),
         default="all",
-        help="re-read every metadata box (all), the summary only, or none",
+        help="boxes re-read as SOHOA_REREAD takes them: all, off, or a comma list of "
+        + ", ".join(REREAD_FIELDS)
+        + " (sohoa's default: summary,signer_name)",
     )
     parser.add_argument("--no-reread", action="store_true", help="same as --reread off")
     parser.add_argument("--show-errors", action="store_true")

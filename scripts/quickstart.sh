@@ -21,4 +21,6 @@ echo '$ sohoa stats'
 .venv/bin/sohoa stats
 echo
 echo "PDF/A files are under $SOHOA_HOME/pdfa/; the catalog is $SOHOA_HOME/catalog.sqlite"
+echo "To browse it: SOHOA_HOME=$SOHOA_HOME .venv/bin/sohoa user add admin --role admin"
+echo "              SOHOA_HOME=$SOHOA_HOME .venv/bin/sohoa serve   # http://127.0.0.1:8000"
 exit $status

@@ -480,9 +480,10 @@ def _package_claimed(
             for r in results
         ]
         from_pdf = all(p["text_source"] == "pdf" for p in job["pages"])
-        reread = _reread_for(ctx, job) if ctx.settings.reread and not from_pdf else None
+        fields_again = ctx.settings.reread_fields
+        reread = _reread_for(ctx, job) if fields_again and not from_pdf else None
         meta = (
-            metadata.extract_document(readings, reread=reread)
+            metadata.extract_document(readings, reread=reread, reread_fields=fields_again)
             if any(r.lines for r in readings)
             else None
         )
