@@ -138,6 +138,9 @@ def reindex(
         index.finish_rebuild(target)
     else:
         _drop_missing_documents(ctx, index)
+        # One merged segment: at 1M pages queries are 1.3-2x faster than on the segments an
+        # index grown batch by batch has (bench/search.py --no-optimize).
+        index.optimize()
     index.set_meta(CHECKPOINT, None)
     log.info("reindex finished: %d pages written", written)
     return written
