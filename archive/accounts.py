@@ -23,6 +23,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
 from archive import schema as t
 from archive.catalog import Catalog, now
+from archive.records import find_record  # noqa: F401 - part of this module's API
 from ingest import InputError, NotFoundError
 
 ROLES = ("admin", "staff", "official")
@@ -316,45 +317,27 @@ def authenticate(
 # ------------------------------------------------------------------ records and grants
 
 
-def find_record(catalog: Catalog, code: str, *, fonds: str | None = None) -> int:
-    """The id of the record with this code (in ``fonds`` when given; it must be unique)."""
-    with catalog.tx() as conn:
-        q = (
-            select(t.record.c.id, t.fonds.c.code)
-            .join(t.fonds, t.fonds.c.id == t.record.c.fonds_id)
-            .where(t.record.c.code == code)
+def _records(*extra: Any) -> Any:
+    """Records with their fonds code, access mode and owning unit's code (plus ``extra``)."""
+    return (
+        select(
+            t.record.c.id,
+            t.record.c.code,
+            t.record.c.title,
+            t.record.c.access_mode,
+            t.unit.c.code.label("unit"),
+            t.fonds.c.code.label("fonds"),
+            *extra,
         )
-        if fonds:
-            q = q.where(t.fonds.c.code == fonds)
-        rows = conn.execute(q).all()
-    if not rows:
-        where = f" in fonds {fonds!r}" if fonds else ""
-        raise NotFoundError(f"record {code!r}{where} is not in the catalog")
-    if len(rows) > 1:
-        raise InputError(
-            f"record {code!r} exists in several fonds ({', '.join(r[1] for r in rows)}): "
-            "give --fonds"
-        )
-    return rows[0][0]
+        .join(t.fonds, t.fonds.c.id == t.record.c.fonds_id)
+        .outerjoin(t.unit, t.unit.c.id == t.record.c.unit_id)
+    )
 
 
 def record_info(catalog: Catalog, record_id: int) -> dict[str, Any]:
     with catalog.tx() as conn:
         row = (
-            conn.execute(
-                select(
-                    t.record.c.id,
-                    t.record.c.code,
-                    t.record.c.title,
-                    t.record.c.access_mode,
-                    t.record.c.unit_id,
-                    t.unit.c.code.label("unit"),
-                    t.fonds.c.code.label("fonds"),
-                )
-                .join(t.fonds, t.fonds.c.id == t.record.c.fonds_id)
-                .outerjoin(t.unit, t.unit.c.id == t.record.c.unit_id)
-                .where(t.record.c.id == record_id)
-            )
+            conn.execute(_records(t.record.c.unit_id).where(t.record.c.id == record_id))
             .mappings()
             .first()
         )
@@ -370,22 +353,13 @@ def list_records(catalog: Catalog) -> list[dict[str, Any]]:
     with catalog.tx() as conn:
         rows = (
             conn.execute(
-                select(
-                    t.record.c.id,
-                    t.record.c.code,
-                    t.record.c.title,
-                    t.record.c.access_mode,
-                    t.unit.c.code.label("unit"),
-                    t.fonds.c.code.label("fonds"),
+                _records(
                     select(func.count())
                     .select_from(t.document)
                     .where(t.document.c.record_id == t.record.c.id)
                     .scalar_subquery()
                     .label("documents"),
-                )
-                .join(t.fonds, t.fonds.c.id == t.record.c.fonds_id)
-                .outerjoin(t.unit, t.unit.c.id == t.record.c.unit_id)
-                .order_by(t.fonds.c.code, t.record.c.code)
+                ).order_by(t.fonds.c.code, t.record.c.code)
             )
             .mappings()
             .all()

@@ -15,9 +15,10 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -350,7 +351,34 @@ def _fail_page(
 # --------------------------------------------------------------------- package
 
 
-def _load_ocr(ctx: Context, rel: str | None) -> ocr.OcrResult | None:
+def document_columns(
+    meta: metadata.DocumentMetadata | None, staff_fields: dict[str, Any]
+) -> dict[str, Any]:
+    """The document's catalog columns from extracted metadata (every field with its
+    provenance under ``fields``); staff-entered fields (a manifest, a review) win."""
+    fields: dict[str, Any] = meta.to_dict() if meta is not None else {}
+    if meta is not None:
+        fields["needs_review"] = meta.needs_review
+        if meta.warnings:
+            fields["warnings"] = list(meta.warnings)
+
+    def value(name: str) -> str:
+        item = getattr(meta, name, None) if meta is not None else None
+        return item.value if item is not None else ""
+
+    columns = {
+        "number": (meta.number_symbol or "") if meta is not None else "",
+        "issued_date": value("issued_date"),
+        "type_code": value("type_code"),
+        "type_name": value("type_name"),
+        "organ": value("organ"),
+        "summary": value("summary"),
+        "fields": fields,
+    }
+    return archive.merge_staff_fields(columns, staff_fields)
+
+
+def load_ocr(ctx: Context, rel: str | None) -> ocr.OcrResult | None:
     if not rel:
         return None
     data = json.loads((ctx.home / rel).read_text(encoding="utf-8"))
@@ -468,7 +496,7 @@ def _package_claimed(
 ) -> bool:
     job = ctx.catalog.document_job(doc_id)
     try:
-        results = [_load_ocr(ctx, p["ocr_path"]) for p in job["pages"]]
+        results = [load_ocr(ctx, p["ocr_path"]) for p in job["pages"]]
         if ctx.settings.split and len(results) > 1:
             kept = _split_at_starts(ctx, doc_id, claim, job, results, on_split)
             if kept is None:
@@ -487,28 +515,7 @@ def _package_claimed(
             if any(r.lines for r in readings)
             else None
         )
-        fields = meta.to_dict() if meta is not None else {}
-        if meta is not None:
-            fields["needs_review"] = meta.needs_review
-            if meta.warnings:
-                fields["warnings"] = list(meta.warnings)
-
-        def value(name: str) -> str:
-            item = getattr(meta, name, None) if meta is not None else None
-            return item.value if item is not None else ""
-
-        number = (meta.number_symbol or "") if meta is not None else ""
-        columns = {
-            "number": number,
-            "issued_date": value("issued_date"),
-            "type_code": value("type_code"),
-            "type_name": value("type_name"),
-            "organ": value("organ"),
-            "summary": value("summary"),
-            "fields": fields,
-        }
-        # Staff-entered fields (a manifest, a review) win over the extracted ones.
-        columns = archive.merge_staff_fields(columns, job["fields"] or {})
+        columns = document_columns(meta, job["fields"] or {})
         pages = [
             archive.PdfPage(
                 image_path=ctx.home / p["work_path"],
@@ -574,26 +581,29 @@ def _drop_work_files(ctx: Context, job: dict) -> None:
             (ctx.home / p["work_path"]).unlink(missing_ok=True)
 
 
+def page_entry(doc: Mapping[str, Any], page: Mapping[str, Any]) -> search.PageEntry:
+    """One page as the index holds it, with its document's fields and who may see it
+    (``doc`` and ``page`` may be one row, as in ``sohoa reindex``)."""
+    return search.PageEntry(
+        page_id=page["id"],
+        document_id=page["document_id"],
+        page_no=page["seq"],
+        text=page["text"] or "",
+        number=doc["number"],
+        type_code=doc["type_code"],
+        type_name=doc["type_name"],
+        organ=doc["organ"],
+        issued=doc["issued_date"],
+        title=doc["summary"] or doc["name"],
+        record=doc["record_code"],
+        fonds=doc["fonds_code"],
+        unit=doc.get("unit_code") or "",
+        access=doc.get("access_mode") or "01",
+    )
+
+
 def _index_entries(job: dict) -> list[search.PageEntry]:
-    return [
-        search.PageEntry(
-            page_id=p["id"],
-            document_id=job["id"],
-            page_no=p["seq"],
-            text=p["text"] or "",
-            number=job["number"],
-            type_code=job["type_code"],
-            type_name=job["type_name"],
-            organ=job["organ"],
-            issued=job["issued_date"],
-            title=job["summary"] or job["name"],
-            record=job["record_code"],
-            fonds=job["fonds_code"],
-            unit=job.get("unit_code") or "",
-            access=job.get("access_mode") or "01",
-        )
-        for p in job["pages"]
-    ]
+    return [page_entry(job, {**p, "document_id": job["id"]}) for p in job["pages"]]
 
 
 def index_document(ctx: Context, doc_id: int) -> bool:

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 
 import search
 from archive import schema as t
+from sohoa.pipeline import page_entry
 
 log = logging.getLogger(__name__)
 
@@ -63,23 +64,8 @@ def _pages_query(last: int, batch_size: int) -> Any:
 
 
 def _entry(row: Any) -> search.PageEntry:
-    return search.PageEntry(
-        page_id=row.id,
-        document_id=row.document_id,
-        page_no=row.seq,
-        text=row.text or "",
-        number=row.number,
-        type_code=row.type_code,
-        type_name=row.type_name,
-        organ=row.organ,
-        issued=row.issued_date,
-        title=row.summary or row.name,
-        record=row.record_code,
-        fonds=row.fonds_code,
-        # Who may see it: without these a rebuilt index would show every record as public.
-        unit=row.unit_code or "",
-        access=row.access_mode or "01",
-    )
+    values = row._mapping
+    return page_entry(values, values)
 
 
 def reindex(

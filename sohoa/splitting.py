@@ -12,7 +12,6 @@ index is updated afterwards.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Sequence
@@ -81,35 +80,10 @@ def _pdfa_part(path: Path, default: int) -> int:
 
 
 def _columns(ctx: Context, plan: _Plan) -> dict[str, Any]:
-    readings = []
-    for page in plan.pages:
-        if page["ocr_path"]:
-            data = json.loads((ctx.home / page["ocr_path"]).read_text(encoding="utf-8"))
-            readings.append(ocr.OcrResult.from_dict(data))
-        else:
-            readings.append(ocr.OcrResult(lines=(), width=0, height=0, dpi=0.0))
+    empty = ocr.OcrResult(lines=(), width=0, height=0, dpi=0.0)
+    readings = [pipeline.load_ocr(ctx, page["ocr_path"]) or empty for page in plan.pages]
     meta = metadata.extract_document(readings) if any(r.lines for r in readings) else None
-    fields: dict[str, Any] = meta.to_dict() if meta is not None else {}
-    if meta is not None:
-        fields["needs_review"] = meta.needs_review
-        if meta.warnings:
-            fields["warnings"] = list(meta.warnings)
-
-    def value(name: str) -> str:
-        item = getattr(meta, name, None) if meta is not None else None
-        return item.value if item is not None else ""
-
-    columns = {
-        "number": (meta.number_symbol or "") if meta is not None else "",
-        "issued_date": value("issued_date"),
-        "type_code": value("type_code"),
-        "type_name": value("type_name"),
-        "organ": value("organ"),
-        "summary": value("summary"),
-        "fields": fields,
-    }
-    # Fields people entered for the document (manifest, review) still win.
-    return archive.merge_staff_fields(columns, plan.staff_fields)
+    return pipeline.document_columns(meta, plan.staff_fields)
 
 
 def _superseded_path(path: str, sha256: str) -> str:

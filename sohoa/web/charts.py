@@ -94,6 +94,20 @@ def _thin(labels: list[tuple[float, str]], most: int = 8) -> list[tuple[float, s
     return [item for i, item in enumerate(labels) if i % step == 0 or i == len(labels) - 1]
 
 
+def _plot(items: Sequence[tuple[str, float]]) -> tuple[float, float, float, list[str]]:
+    """The plot area's size, the top of the y axis, and the body (a note when empty)."""
+    plot_w = WIDTH - LEFT - RIGHT
+    plot_h = HEIGHT - TOP - BOTTOM
+    y_max = _nice_max(max((v for _, v in items), default=0))
+    body: list[str] = []
+    if not items:
+        body.append(
+            f'<text class="empty" x="{LEFT + plot_w / 2}" y="{TOP + plot_h / 2}" '
+            'text-anchor="middle">Chưa có dữ liệu</text>'
+        )
+    return plot_w, plot_h, y_max, body
+
+
 def bar_chart(
     chart_id: str,
     title: str,
@@ -103,16 +117,8 @@ def bar_chart(
     fmt: Callable[[float], str] = _plain,
 ) -> Markup:
     """Vertical bars, one per (label, value)."""
-    plot_w = WIDTH - LEFT - RIGHT
-    plot_h = HEIGHT - TOP - BOTTOM
-    y_max = _nice_max(max((v for _, v in items), default=0))
-    body: list[str] = []
+    plot_w, plot_h, y_max, body = _plot(items)
     labels: list[tuple[float, str]] = []
-    if not items:
-        body.append(
-            f'<text class="empty" x="{LEFT + plot_w / 2}" y="{TOP + plot_h / 2}" '
-            'text-anchor="middle">Chưa có dữ liệu</text>'
-        )
     slot = plot_w / max(1, len(items))
     for i, (label, value) in enumerate(items):
         h = plot_h * value / y_max
@@ -136,16 +142,8 @@ def line_chart(
     fmt: Callable[[float], str] = _plain,
 ) -> Markup:
     """A line with points, one per (label, value), in order."""
-    plot_w = WIDTH - LEFT - RIGHT
-    plot_h = HEIGHT - TOP - BOTTOM
-    y_max = _nice_max(max((v for _, v in items), default=0))
-    body: list[str] = []
+    plot_w, plot_h, y_max, body = _plot(items)
     labels: list[tuple[float, str]] = []
-    if not items:
-        body.append(
-            f'<text class="empty" x="{LEFT + plot_w / 2}" y="{TOP + plot_h / 2}" '
-            'text-anchor="middle">Chưa có dữ liệu</text>'
-        )
     n = len(items)
     points = []
     for i, (label, value) in enumerate(items):
