@@ -56,7 +56,13 @@ from search.fts import (
     _key,
     record_key,
 )
-from search.query import ParsedQuery, looks_like_number, number_key, parse_query, tokenize
+from search.query import (
+    looks_like_number,
+    number_key,
+    parse_query,
+    split_query,
+    tokenize,
+)
 from search.snippets import make_snippet
 
 __all__ = [
@@ -267,17 +273,7 @@ def search_body(query: SearchQuery, *, excluded_documents: Sequence[int] = ()) -
     if query.offset < 0:
         raise QueryError("The result offset cannot be negative.")
     filters = _filters(query)
-    text = query.text or ""
-    number = query.number if query.number and query.number.strip() else None
-    parsed: ParsedQuery | None = None
-    if number is None and looks_like_number(text):
-        number, text = text, ""
-    if text.strip():
-        try:
-            parsed = parse_query(text)
-        except QueryError:
-            if (not filters and number is None) or any(tokenize(text)):
-                raise
+    parsed, number = split_query(query.text, query.number, has_filters=bool(filters))
     must: list[dict[str, Any]] = []
     should: list[dict[str, Any]] = []
     must_not: list[dict[str, Any]] = []

@@ -52,7 +52,12 @@ from typing import Any, Protocol
 
 from ingest import CatalogError, QueryError, StorageError
 from search.folding import FOLD_VERSION, fold, fold_normalized, lower_normalized, normalize
-from search.query import ParsedQuery, looks_like_number, number_key, parse_query, tokenize
+from search.query import (
+    ParsedQuery,
+    number_key,
+    split_query,
+    tokenize,
+)
 from search.snippets import make_snippet
 
 __all__ = [
@@ -1234,20 +1239,7 @@ def _prepare(
     """
     filters = _filters(query)
     chosen = filters.chosen
-    text = query.text or ""
-    number = query.number if query.number and query.number.strip() else None
-    parsed: ParsedQuery | None = None
-    if number is None and looks_like_number(text):
-        number, text = text, ""
-    if text.strip():
-        try:
-            parsed = parse_query(text)
-        except QueryError:
-            if not chosen and number is None:
-                raise
-            # No searchable word, but filters or a number: search by those only.
-            if any(tokenize(text)):
-                raise
+    parsed, number = split_query(query.text, query.number, has_filters=bool(chosen))
     num = _number_lookup(number) if number is not None else None
     if parsed is None and num is None and not chosen:
         raise QueryError("The search is empty; type a word or a number, or choose a filter.")

@@ -195,3 +195,25 @@ def looks_like_number(text: str) -> bool:
         return False
     compact = number_key(text)
     return bool(compact) and _NUMBER.fullmatch(compact) is not None
+
+
+def split_query(
+    text: str | None, number: str | None, *, has_filters: bool
+) -> tuple[ParsedQuery | None, str | None]:
+    """(parsed words, number to look up) of what the user typed, for every backend.
+
+    A text that looks like a document number is a number lookup. A text without any
+    searchable word is allowed only beside filters or a number (which are then the search).
+    """
+    text = text or ""
+    number = number if number and number.strip() else None
+    parsed: ParsedQuery | None = None
+    if number is None and looks_like_number(text):
+        number, text = text, ""
+    if text.strip():
+        try:
+            parsed = parse_query(text)
+        except QueryError:
+            if (not has_filters and number is None) or any(tokenize(text)):
+                raise
+    return parsed, number
