@@ -70,7 +70,6 @@ TARGETS = {
     "organ": (0.97, 0.93),
     "summary": (0.90, 0.85),
 }
-REREAD_SCALE = 2
 
 
 def truth_of(doc: AdminDocument) -> dict[str, str]:
@@ -158,18 +157,14 @@ def run_one(task: tuple[int, int, str]) -> dict[str, Any]:
             scale: float | None = None,
             languages: str | None = None,
         ) -> str:
-            factor = REREAD_SCALE if scale is None else scale
-            img = prepared_images[page - 1]
-            left, top, width, height = box
-            crop = img.crop((left, top, left + width, top + height))
-            crop = crop.resize(
-                (round(crop.width * factor), round(crop.height * factor)),
-                Image.Resampling.LANCZOS,
+            return ocr.read_region(  # as the pipeline's package stage does
+                prepared_images[page - 1],
+                box,
+                dpi=dpi,
+                scale=scale,
+                languages=languages or "vie+eng",
+                workdir=folder,
             )
-            path = folder / "crop.png"
-            crop_dpi = round(dpi * factor)
-            crop.save(path, dpi=(crop_dpi, crop_dpi))
-            return ocr.run_ocr(path, dpi=crop_dpi, psm=6, languages=languages or "vie+eng").text
 
         ocr_cpu = _children_cpu() - cpu_start
         fields = reread_fields(mode)

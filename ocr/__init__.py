@@ -3,11 +3,13 @@
 from ocr.deskew import deskew, estimate_skew
 from ocr.orient import rotate_array_clockwise, rotate_clockwise
 from ocr.prepare import PreparedPage, is_blank, prepare_page
-from ocr.recognise import orientation_suspect, recognise_page
+from ocr.recognise import REREAD_SCALE, orientation_suspect, read_region, recognise_page
 from ocr.tesseract import detect_orientation, run_ocr, tesseract_version
 from ocr.types import OcrResult, TextLine, Word
 
 __all__ = [
+    "REREAD_SCALE",
+    "read_region",
     "OcrResult",
     "PreparedPage",
     "TextLine",

@@ -14,7 +14,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -385,12 +384,8 @@ def load_ocr(ctx: Context, rel: str | None) -> ocr.OcrResult | None:
     return ocr.OcrResult.from_dict(data)
 
 
-#: Scale of the crops that metadata re-reads (summary, number, organ, signer, recipients).
-REREAD_SCALE = 2
-
-
 def _reread_for(ctx: Context, job: dict) -> metadata.Reread:
-    """``reread(page, box, scale=, languages=)``: tesseract ``--psm 6`` on an enlarged crop."""
+    """``reread(page, box, scale=, languages=)``: the box read again from the page image."""
 
     def reread(
         page_no: int,
@@ -399,32 +394,20 @@ def _reread_for(ctx: Context, job: dict) -> metadata.Reread:
         scale: float | None = None,
         languages: str | None = None,
     ) -> str:
-        factor = REREAD_SCALE if scale is None else scale
         page = job["pages"][page_no - 1]
         if not page["work_path"] or page["text_source"] != "ocr":
             return ""
         work = ctx.home / page["work_path"]
-        left, top, width, height = box
         with Image.open(work) as img:
-            crop = img.crop((left, top, left + width, top + height))
-        crop = crop.resize(
-            (round(crop.width * factor), round(crop.height * factor)), Image.Resampling.LANCZOS
-        )
-        dpi = round((page["dpi"] or ctx.settings.default_dpi) * factor)
-        fd, name = tempfile.mkstemp(prefix=".tmp-reread-", suffix=".pnm", dir=work.parent)
-        os.close(fd)
-        crop_path = Path(name)
-        try:
-            crop.save(crop_path, format="PPM")
-            return ocr.run_ocr(
-                crop_path,
+            return ocr.read_region(
+                img,
+                box,
+                dpi=page["dpi"] or ctx.settings.default_dpi,
+                scale=scale,
                 languages=languages or ctx.settings.languages,
-                dpi=dpi,
-                psm=6,
                 timeout=ctx.settings.ocr_timeout,
-            ).text
-        finally:
-            crop_path.unlink(missing_ok=True)
+                workdir=work.parent,
+            )
 
     return reread
 
