@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from archive import schema as t
 from archive.catalog import Catalog, now
 from archive.records import find_record  # noqa: F401 - part of this module's API
-from ingest import InputError, NotFoundError
+from errors import InputError, NotFoundError
 
 ROLES = ("admin", "staff", "official")
 ACCESS_MODES = {"01": "Công khai", "02": "Hạn chế (đơn vị)", "03": "Mật (cấp quyền)"}

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, and_, create_engine, event, func, or_
 from sqlalchemy.exc import SQLAlchemyError
 
 from archive import schema as t
-from ingest import CatalogError, NotFoundError
+from errors import CatalogError, NotFoundError
 
 log = logging.getLogger(__name__)
 

@@ -47,7 +47,7 @@ from archive import records
 from archive import schema as t
 from archive.catalog import Catalog
 from archive.storage import CHUNK, atomic_write, sha256_file
-from ingest import NotFoundError, QueryError, StorageError
+from errors import NotFoundError, QueryError, StorageError
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ from sqlalchemy import Select, func, or_, select
 from archive import schema as t
 from archive.catalog import Catalog, now
 from archive.storage import sha256_file
-from ingest import StorageError
+from errors import StorageError
 
 log = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ from archive.textlayer import (
     add_glyphless_font,
     text_layer_content,
 )
-from ingest import CorruptFileError, ImageTooLargeError, InputError, StorageError
+from errors import CorruptFileError, ImageTooLargeError, InputError, StorageError
 from ocr import OcrResult
 
 log = logging.getLogger(__name__)

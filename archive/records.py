@@ -28,7 +28,8 @@ from sqlalchemy import Connection, String, cast, func, select
 
 from archive import schema as t
 from archive.catalog import Catalog, now
-from ingest import Manifest, ManifestRow, NotFoundError, QueryError
+from errors import NotFoundError, QueryError
+from ingest import Manifest, ManifestRow
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from archive import schema as t
 from archive.catalog import Catalog, now
-from ingest import InputError, NotFoundError
+from errors import InputError, NotFoundError
 from metadata import DocumentMetadata
 
 #: catalog column that mirrors each reviewable field (number/notation feed "number")

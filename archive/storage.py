@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from ingest import StorageError
+from errors import StorageError
 
 CHUNK = 1 << 20
 FILE_MODE = 0o644  # mkstemp creates 0600; stored files are readable by the archive's readers

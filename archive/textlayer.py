@@ -29,7 +29,7 @@ import pikepdf
 from fontTools.ttLib import TTFont
 from fontTools.ttLib.ttFont import TTLibError
 
-from ingest import ToolMissingError
+from errors import ToolMissingError
 from ocr import OcrResult
 
 log = logging.getLogger(__name__)

@@ -1,22 +1,5 @@
 """Intake: find the scans of a batch, open them page by page, checksum them."""
 
-from ingest.errors import (
-    CatalogError,
-    ConfigError,
-    CorruptFileError,
-    EmptyFileError,
-    EncryptedFileError,
-    ImageTooLargeError,
-    InputError,
-    NotFoundError,
-    QueryError,
-    SohoaError,
-    StorageError,
-    ToolError,
-    ToolMissingError,
-    ToolTimeoutError,
-    UnsupportedFormatError,
-)
 from ingest.manifest import (
     MANIFEST_NAMES,
     Manifest,
@@ -27,25 +10,10 @@ from ingest.manifest import (
 )
 
 __all__ = [
-    "CatalogError",
-    "ConfigError",
-    "CorruptFileError",
-    "EmptyFileError",
-    "EncryptedFileError",
-    "ImageTooLargeError",
-    "InputError",
     "MANIFEST_NAMES",
     "Manifest",
     "ManifestProblem",
     "ManifestRow",
-    "NotFoundError",
-    "QueryError",
-    "SohoaError",
-    "StorageError",
-    "ToolError",
-    "ToolMissingError",
-    "ToolTimeoutError",
-    "UnsupportedFormatError",
     "find_manifest",
     "read_manifest",
 ]

@@ -16,7 +16,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.errors import InputError
+from errors import InputError
 from ingest.manifest import MANIFEST_NAMES
 
 IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}

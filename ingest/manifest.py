@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import InputError, UnsupportedFormatError
+from errors import InputError, UnsupportedFormatError
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from ingest.errors import (
+from errors import (
     CorruptFileError,
     EmptyFileError,
     EncryptedFileError,

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytesseract
 from PIL import Image, UnidentifiedImageError
 
-from ingest import (
+from errors import (
     CorruptFileError,
     EmptyFileError,
     ImageTooLargeError,

@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
-from ingest import QueryError, StorageError, ToolTimeoutError
+from errors import QueryError, StorageError, ToolTimeoutError
 from search.folding import normalize
 from search.fts import (
     _DATE,

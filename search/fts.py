@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from ingest import CatalogError, QueryError, StorageError
+from errors import CatalogError, QueryError, StorageError
 from search.folding import FOLD_VERSION, fold, fold_normalized, lower_normalized, normalize
 from search.query import (
     ParsedQuery,

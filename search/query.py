@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest import QueryError
+from errors import QueryError
 from search.folding import fold, lower, normalize
 
 __all__ = [

@@ -14,7 +14,7 @@ import dramatiq
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import CurrentMessage
 
-from ingest import ConfigError, InputError
+from errors import ConfigError, InputError
 from sohoa import pipeline
 from sohoa.config import Settings
 from sohoa.pipeline import Context

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator
 
 from archive import Catalog
-from ingest import SohoaError
+from errors import SohoaError
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The ``sohoa`` command line: a thin layer over the pipeline, catalog and search APIs.
 
-This is the boundary where errors become exit codes (see ``sohoa.errors``) and the only
+This is the boundary where errors become exit codes (see ``sohoa.exit_codes``) and the only
 place that prints.
 """
 
@@ -23,9 +23,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ingest import SohoaError
+from errors import SohoaError
 from sohoa.config import Settings, load_settings
-from sohoa.errors import ExitCode, exit_code_for
+from sohoa.exit_codes import ExitCode, exit_code_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -603,7 +603,7 @@ def review(
     Every decision is recorded as an event with who, when, the old and the new value.
     """
     from archive import review as archive_review
-    from ingest import InputError
+    from errors import InputError
     from sohoa.pipeline import refresh_index
 
     ctx = _context(load_settings())
@@ -748,7 +748,7 @@ def export_metadata_cmd(fonds: str | None, query: str | None, fmt: str, out_path
 
 
 def _page_numbers(text: str) -> list[int]:
-    from ingest import InputError
+    from errors import InputError
 
     try:
         return [int(part) for part in re.split(r"[,\s]+", text.strip()) if part]

@@ -19,7 +19,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from ingest import ConfigError
+from errors import ConfigError
 from metadata import REREAD_FIELDS
 
 

@@ -27,14 +27,8 @@ import ocr
 import search
 from archive import Catalog, PageSource
 from archive.storage import atomic_path, atomic_write, copy_atomic, fsync_dir, sha256_file
-from ingest import (
-    InputError,
-    SohoaError,
-    ToolError,
-    ToolTimeoutError,
-    find_manifest,
-    read_manifest,
-)
+from errors import InputError, SohoaError, ToolError, ToolTimeoutError
+from ingest import find_manifest, read_manifest
 from ingest.discover import plan_batch
 from ingest.sources import SourceFile, inspect_file, load_page, pdf_page_text
 from sohoa.claims import ClaimKeeper

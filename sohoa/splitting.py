@@ -29,7 +29,7 @@ import ocr
 from archive import schema as t
 from archive.catalog import DocumentPart
 from archive.storage import fsync_dir, sha256_file
-from ingest import InputError, NotFoundError
+from errors import InputError, NotFoundError
 from sohoa import pipeline
 from sohoa.pipeline import Context
 

@@ -8,7 +8,7 @@ import signal
 import threading
 from types import FrameType
 
-from ingest import ConfigError
+from errors import ConfigError
 from sohoa.config import Settings
 
 log = logging.getLogger(__name__)

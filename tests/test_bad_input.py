@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from archive import stats as archive_stats
-from ingest import (
+from errors import (
     CorruptFileError,
     EmptyFileError,
     EncryptedFileError,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest import ConfigError
+from errors import ConfigError
 from metadata import REREAD_FIELDS
 from sohoa.config import load_settings
 

@@ -21,7 +21,7 @@ from archive.export import (
     export_record,
     tt05_date,
 )
-from ingest import NotFoundError, QueryError, StorageError
+from errors import NotFoundError, QueryError, StorageError
 from sohoa import pipeline
 from sohoa.config import load_settings
 from sohoa.runner import run_embedded

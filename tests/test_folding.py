@@ -7,7 +7,7 @@ import unicodedata
 
 import pytest
 
-from ingest import QueryError
+from errors import QueryError
 from search import fold, looks_like_number, lower, normalize, number_key, parse_query
 from search.query import tokenize
 

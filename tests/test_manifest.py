@@ -27,7 +27,8 @@ from archive import schema as t
 from archive.export import export_record, tt05_date
 from archive.records import find_record, records_overview
 from archive.review import documents_to_review
-from ingest import InputError, read_manifest
+from errors import InputError
+from ingest import read_manifest
 from ingest.discover import plan_batch
 from ingest.manifest import COLUMNS, column_key, match_column
 from sohoa import pipeline

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from ingest import (
+from errors import (
     CorruptFileError,
     EmptyFileError,
     InputError,

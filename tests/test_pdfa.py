@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 
 from archive.icc import srgb_profile
 from archive.pdfa import PdfInfo, PdfPage, build_pdfa
-from ingest import CorruptFileError, InputError
+from errors import CorruptFileError, InputError
 from ocr import OcrResult, TextLine, Word
 from sohoa.synthetic import degrade, paragraph_page
 

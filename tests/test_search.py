@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest import QueryError
+from errors import QueryError
 from search import PageEntry, SearchQuery, SearchResults, SqliteIndex, make_snippet
 
 FILLER = [

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from ingest import QueryError
+from errors import QueryError
 from search import Access, Facets, PageEntry, SearchQuery, SearchResults, record_key
 from tests.test_search_contract import backends, drop_index, load, make_index
 
@@ -239,7 +239,7 @@ def test_an_index_from_the_previous_layout_is_rebuilt(tmp_path: Path) -> None:
 
 
 def test_document_ids_beyond_the_sort_key_are_refused(tmp_path: Path) -> None:
-    from ingest import StorageError
+    from errors import StorageError
     from search import SqliteIndex
 
     with pytest.raises(StorageError):

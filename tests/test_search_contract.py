@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from ingest import QueryError
+from errors import QueryError
 from search import ElasticIndex, PageEntry, SearchQuery, SearchResults, SqliteIndex
 
 ES_URL = os.environ.get("SOHOA_TEST_ELASTICSEARCH_URL", "")

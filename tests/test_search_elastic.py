@@ -21,7 +21,7 @@ from elastic_transport import (
 from elastic_transport._node._base import NodeApiResponse
 from elasticsearch import Elasticsearch
 
-from ingest import QueryError, StorageError, ToolTimeoutError
+from errors import QueryError, StorageError, ToolTimeoutError
 from search import Access, ElasticIndex, PageEntry, SearchQuery, open_index
 from search.elastic import (
     BOOST_EXACT,

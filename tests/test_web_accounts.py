@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from archive import Catalog, accounts
 from archive import schema as t
-from ingest import InputError, NotFoundError
+from errors import InputError, NotFoundError
 from sohoa.cli import cli
 from sohoa.config import Settings
 from sohoa.web.security import secret_key

@@ -25,7 +25,7 @@ from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from ingest import InputError, NotFoundError, QueryError
+from errors import InputError, NotFoundError, QueryError
 from sohoa.config import Settings, load_settings
 from sohoa.web import security
 from sohoa.web.charts import human_bytes

@@ -13,7 +13,7 @@ from pathlib import Path
 from PIL import Image
 
 from archive.storage import atomic_write
-from ingest import NotFoundError, StorageError
+from errors import NotFoundError, StorageError
 from ingest.sources import _PDFIUM_LOCK  # pdfium is not thread-safe: one lock per process
 
 THUMB_WIDTH = 240

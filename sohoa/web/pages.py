@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from archive import accounts, review
 from archive.accounts import User
-from ingest import InputError, NotFoundError
+from errors import InputError, NotFoundError
 from sohoa.pipeline import Context, refresh_index
 from sohoa.web import dashboard as dash
 from sohoa.web import images, security, services

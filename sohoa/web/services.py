@@ -21,7 +21,7 @@ import search
 from archive import accounts
 from archive import schema as t
 from archive.accounts import User
-from ingest import NotFoundError
+from errors import NotFoundError
 from sohoa.pipeline import Context, refresh_index
 
 log = logging.getLogger(__name__)
@@ -202,7 +202,7 @@ def run_search(ctx: Context, user: User, form: SearchForm) -> SearchOutcome:
 
 
 def search_errors() -> tuple[type[Exception], ...]:
-    from ingest import QueryError
+    from errors import QueryError
 
     return (QueryError,)
 

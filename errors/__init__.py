@@ -1,8 +1,9 @@
 """The one error hierarchy of sohoa.
 
-Every package raises these; only the boundaries (the CLI, the workers, later the web app)
-translate them into exit codes or HTTP statuses. It lives in ``ingest`` because intake is the
-bottom of the dependency graph: every other package may import ``ingest``'s public API.
+Every package raises these; only the boundaries translate them: the CLI into exit codes
+(``sohoa.exit_codes``), the web app into HTTP statuses, the workers into retry decisions. It is
+a package of its own, below the five libraries (``ingest``, ``ocr``, ``metadata``, ``archive``,
+``search``), so each may import it without importing another stage; it imports nothing.
 
 ``permanent`` tells a worker whether retrying can help: bad input never gets better, a
 timed-out or crashed external program might.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from ingest import (
+from errors import (
     CatalogError,
     ConfigError,
     InputError,
