@@ -40,9 +40,9 @@ from PIL import Image  # noqa: E402
 import ocr  # noqa: E402
 from metadata import REREAD_FIELDS, DocumentMetadata, extract_document  # noqa: E402
 from sohoa.config import reread_fields  # noqa: E402
-from sohoa.synthetic import degrade  # noqa: E402
-from sohoa.synthetic_docs import (  # noqa: E402
+from sohoa.synthetic import (  # noqa: E402
     AdminDocument,
+    degrade,
     random_admin_document,
     render_admin_document,
 )

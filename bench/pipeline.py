@@ -83,7 +83,7 @@ def _scan(page: Image.Image, rng: random.Random) -> tuple[Image.Image, float]:
 
 def make_batch(work: Path, *, pages: int, seed: int) -> Batch:
     """Generate (or reuse, when the same pages and seed were generated before) the batch."""
-    from sohoa.synthetic_docs import (
+    from sohoa.synthetic import (
         document_truth_text,
         random_admin_document,
         render_admin_document,

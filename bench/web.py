@@ -85,7 +85,7 @@ def _log(msg: str) -> None:
 
 def _template_pdfs(home: Path, counts: set[int]) -> dict[int, Path]:
     """One real PDF per page count: rendered administrative pages at 100 dpi."""
-    from sohoa.synthetic_docs import random_admin_document, render_admin_document
+    from sohoa.synthetic import random_admin_document, render_admin_document
 
     out = {}
     folder = home / "bench-templates"

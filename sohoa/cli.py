@@ -813,7 +813,7 @@ def join_cmd(document_id: int, other_id: int, actor: str) -> None:
 @boundary
 def make_sample(folder: Path, seed: int) -> None:
     """Write a generated sample batch (Vietnamese administrative scans) into FOLDER."""
-    from sohoa.synthetic_docs import make_sample_batch
+    from sohoa.synthetic import make_sample_batch
 
     info = make_sample_batch(folder, seed=seed)
     out.print(f"sample batch written to {folder} ({len(info.get('documents', []))} documents)")

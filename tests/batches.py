@@ -8,9 +8,10 @@ from pathlib import Path
 import pikepdf
 from PIL import Image
 
-from sohoa.synthetic import degrade, paragraph_page
-from sohoa.synthetic_docs import (
+from sohoa.synthetic import (
     AdminDocument,
+    degrade,
+    paragraph_page,
     random_admin_document,
     render_admin_document,
     vietnamese_paragraphs,

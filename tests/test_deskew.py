@@ -13,8 +13,7 @@ from PIL import Image
 
 from ocr import PreparedPage, estimate_skew, is_blank, prepare_page, run_ocr
 from ocr.deskew import deskew
-from sohoa.synthetic import degrade, paragraph_page
-from sohoa.synthetic_docs import vietnamese_paragraphs
+from sohoa.synthetic import degrade, paragraph_page, vietnamese_paragraphs
 from tests.textmetrics import cer
 
 

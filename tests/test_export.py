@@ -25,8 +25,7 @@ from errors import NotFoundError, QueryError, StorageError
 from sohoa import pipeline
 from sohoa.config import load_settings
 from sohoa.runner import run_embedded
-from sohoa.synthetic import degrade
-from sohoa.synthetic_docs import random_admin_document, render_admin_document
+from sohoa.synthetic import degrade, random_admin_document, render_admin_document
 
 pytestmark = pytest.mark.slow
 

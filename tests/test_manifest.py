@@ -35,8 +35,7 @@ from sohoa import pipeline
 from sohoa.cli import cli
 from sohoa.config import load_settings
 from sohoa.runner import run_embedded
-from sohoa.synthetic import degrade
-from sohoa.synthetic_docs import random_admin_document, render_admin_document
+from sohoa.synthetic import degrade, random_admin_document, render_admin_document
 
 
 def _csv(path: Path, rows: list[list[str]], *, delimiter: str = ",", bom: bool = True) -> Path:

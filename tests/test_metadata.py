@@ -315,7 +315,7 @@ SEEDS = (0, 1, 2, 4, 5, 7, 12, 13, 24, 25, 28)
 
 
 def test_picked_documents_cover_the_variants() -> None:
-    from sohoa.synthetic_docs import balanced_wrap, random_admin_document
+    from sohoa.synthetic import balanced_wrap, random_admin_document
 
     docs = [random_admin_document(s) for s in SEEDS]
     assert any(d.type_code == "22" for d in docs)
@@ -330,7 +330,7 @@ def test_picked_documents_cover_the_variants() -> None:
 @pytest.fixture(scope="module")
 def recognised(tmp_path_factory) -> dict[int, OcrResult]:
     from ocr import run_ocr
-    from sohoa.synthetic_docs import random_admin_document, render_admin_document, scan_page
+    from sohoa.synthetic import random_admin_document, render_admin_document, scan_page
 
     folder: Path = tmp_path_factory.mktemp("metadata-ocr")
 
@@ -347,7 +347,7 @@ def recognised(tmp_path_factory) -> dict[int, OcrResult]:
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_fields_from_real_ocr(seed: int, recognised: dict[int, OcrResult]) -> None:
-    from sohoa.synthetic_docs import random_admin_document
+    from sohoa.synthetic import random_admin_document
 
     doc = random_admin_document(seed)
     meta = extract_metadata(recognised[seed])

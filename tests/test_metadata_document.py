@@ -204,7 +204,7 @@ def test_empty_document() -> None:
 @pytest.mark.slow
 def test_real_document_with_marks_and_signature(tmp_path: Path) -> None:
     from ocr import run_ocr
-    from sohoa.synthetic_docs import random_admin_document, render_admin_document, scan_page
+    from sohoa.synthetic import random_admin_document, render_admin_document, scan_page
 
     # seed 1008 (variety): a 1-page document with an urgency mark
     doc = next(

@@ -21,8 +21,7 @@ from errors import (
     UnsupportedFormatError,
 )
 from ocr import OcrResult, detect_orientation, run_ocr, tesseract_version
-from sohoa.synthetic import degrade, paragraph_page
-from sohoa.synthetic_docs import vietnamese_paragraphs
+from sohoa.synthetic import degrade, paragraph_page, vietnamese_paragraphs
 from tests.textmetrics import cer, normalise
 
 

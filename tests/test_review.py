@@ -14,8 +14,7 @@ from sqlalchemy import select
 from archive import schema as t
 from sohoa import pipeline
 from sohoa.runner import run_embedded
-from sohoa.synthetic import degrade
-from sohoa.synthetic_docs import random_admin_document, render_admin_document
+from sohoa.synthetic import degrade, random_admin_document, render_admin_document
 
 
 def _sohoa(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:

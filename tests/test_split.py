@@ -21,8 +21,13 @@ from sohoa import pipeline
 from sohoa.cli import cli
 from sohoa.config import load_settings
 from sohoa.runner import run_embedded
-from sohoa.synthetic import degrade, paragraph_page
-from sohoa.synthetic_docs import random_admin_document, render_admin_document, vietnamese_paragraphs
+from sohoa.synthetic import (
+    degrade,
+    paragraph_page,
+    random_admin_document,
+    render_admin_document,
+    vietnamese_paragraphs,
+)
 from tests.batches import save_tiff
 from tests.test_metadata import HEIGHT, header, page, part, row
 from tests.test_metadata_document import first_page, second_page

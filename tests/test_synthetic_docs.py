@@ -10,7 +10,7 @@ import re
 import pytest
 from PIL import Image
 
-from sohoa.synthetic_docs import (
+from sohoa.synthetic import (
     DOC_TYPES,
     AdminDocument,
     document_truth_text,

@@ -29,8 +29,7 @@ from archive import schema as t
 from sohoa import pipeline
 from sohoa.config import Settings, load_settings
 from sohoa.runner import run_embedded
-from sohoa.synthetic import degrade
-from sohoa.synthetic_docs import random_admin_document, render_admin_document
+from sohoa.synthetic import degrade, random_admin_document, render_admin_document
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
