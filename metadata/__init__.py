@@ -7,17 +7,13 @@ confidence, page, box, the OCR text it came from, the rule that produced it and 
 (``flags``) a person should check it; ``DocumentMetadata.needs_review`` sums them up.
 """
 
-from metadata.document import (
-    REQUIRED,
-    REREAD_FIELDS,
-    Reread,
-    extract_document,
-    extract_metadata,
-    validate,
-)
+from metadata.document import extract_document, extract_metadata
+from metadata.folding import fold
+from metadata.reread import REREAD_FIELDS, Reread
 from metadata.split import DocumentStart, document_starts, document_starts_detail
 from metadata.types import DocumentMetadata, Field
-from metadata.vocab import TYPES, fold
+from metadata.validation import REQUIRED, validate
+from metadata.vocab import TYPES
 
 __all__ = [
     "REQUIRED",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 
-from metadata.vocab import clean_ocr_text, fold, fold_with_map
+from metadata.folding import clean_ocr_text, fold, fold_with_map
 from ocr import OcrResult, Word
 
 #: A gap wider than this many word heights between two words of a header line separates the
@@ -29,18 +29,22 @@ class WordRun:
 
     @property
     def left(self) -> int:
+        """Left edge of the leftmost word."""
         return min(w.left for w in self.words)
 
     @property
     def right(self) -> int:
+        """Right edge of the rightmost word."""
         return max(w.right for w in self.words)
 
     @property
     def top(self) -> int:
+        """Top of the highest word."""
         return min(w.top for w in self.words)
 
     @property
     def bottom(self) -> int:
+        """Bottom of the lowest word."""
         return max(w.bottom for w in self.words)
 
 
@@ -69,10 +73,12 @@ class Segment(WordRun):
 
     @property
     def centre(self) -> float:
+        """Horizontal centre of the segment."""
         return (self.left + self.right) / 2
 
     @property
     def width(self) -> int:
+        """Width of the segment in pixels."""
         return self.right - self.left
 
     @property
@@ -92,6 +98,7 @@ class Segment(WordRun):
         return [w for w, (a, b) in pairs if a < end and b > start]
 
     def words_for_folded(self, start: int, end: int) -> list[Word]:
+        """Words overlapping the folded-text span ``[start, end)``."""
         if start >= end:
             return []
         return self.words_for(self.fold_index[start], self.fold_index[end - 1] + 1)
@@ -99,6 +106,8 @@ class Segment(WordRun):
 
 @dataclass
 class Layout:
+    """A page's lines, whole and cut into header columns, with its measures."""
+
     width: int
     height: int
     word_height: float  # median word height on the page
@@ -160,6 +169,7 @@ def _split(words: list[Word], width: int, boundary: float) -> list[Segment]:
 
 
 def build_layout(page: OcrResult) -> Layout:
+    """The layout of a recognised page: its lines sorted, header lines cut into columns."""
     raw_lines = [_clean_words(line.words) for line in page.lines]
     raw_lines = [words for words in raw_lines if words]
     raw_lines.sort(key=lambda ws: min(w.top for w in ws))

@@ -18,8 +18,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from metadata.folding import fold
 from metadata.layout import Segment, build_layout
-from metadata.vocab import fold
 from ocr import OcrResult
 
 #: The header must start above this fraction of the page height.

@@ -26,6 +26,7 @@ class Field:
     flags: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
+        """The field as JSON-ready values."""
         return {
             "value": self.value,
             "confidence": self.confidence,
@@ -38,6 +39,7 @@ class Field:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Field:
+        """The field stored by :meth:`to_dict`."""
         box = data.get("box")
         return cls(
             value=data["value"],
@@ -145,6 +147,7 @@ class DocumentMetadata:
 
     @property
     def needs_review(self) -> bool:
+        """True when a person should check the metadata (any :attr:`review_reasons`)."""
         return bool(self.review_reasons)
 
     def flagged(self, name: str) -> bool:

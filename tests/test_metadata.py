@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from metadata import TYPES, DocumentMetadata, Field, extract_metadata, fold
-from metadata.vocab import fold_with_map, restore_agency_marks
+from metadata.folding import fold_with_map
+from metadata.restore import restore_agency_marks
 from ocr import OcrResult, TextLine, Word
 
 # --------------------------------------------------------------------------------------------

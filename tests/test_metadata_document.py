@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 from metadata import DocumentMetadata, extract_document, extract_metadata
-from metadata.document import merge_readings
-from metadata.vocab import restore_name_marks, restore_position_marks, restore_recipient_marks
+from metadata.reread import merge_readings
+from metadata.restore import restore_name_marks, restore_position_marks, restore_recipient_marks
 from ocr import OcrResult, TextLine
 from tests.test_metadata import HEIGHT, LEFT, MIDDLE, RIGHT, WIDTH, header, page, part, row
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from metadata import REREAD_FIELDS, extract_document, extract_metadata
-from metadata.document import SUMMARY_LANGUAGES, merge_readings
-from metadata.vocab import is_vietnamese_syllable, odd_syllables, restore_summary_marks
+from metadata.reread import SUMMARY_LANGUAGES, merge_readings
+from metadata.restore import restore_summary_marks
+from metadata.syllables import is_vietnamese_syllable, odd_syllables
 from tests.test_metadata import LEFT, MIDDLE, header, page, part, row, typed_page
 
 
