@@ -33,24 +33,31 @@ def _visible(path: Path) -> bool:
 
 @dataclass(frozen=True)
 class DocumentPlan:
+    """One document of a batch: a scan file, or a folder of page images."""
+
     name: str  # path relative to the batch folder
     files: tuple[Path, ...]  # one file, or a folder's page images in name order
 
 
 @dataclass(frozen=True)
 class RecordPlan:
+    """One record (hồ sơ) of a batch and its documents."""
+
     code: str
     documents: tuple[DocumentPlan, ...]
 
 
 @dataclass(frozen=True)
 class BatchPlan:
+    """What a batch folder holds: its records and their documents."""
+
     name: str
     root: Path
     records: tuple[RecordPlan, ...]
 
     @property
     def documents(self) -> list[tuple[str, DocumentPlan]]:
+        """Every document with its record code, in order."""
         return [(r.code, d) for r in self.records for d in r.documents]
 
 

@@ -28,8 +28,9 @@ from ocr import OcrResult, TextLine, Word
 
 log = logging.getLogger(__name__)
 
-# PDFium is not thread-safe: every call into it holds this lock.
-_PDFIUM_LOCK = threading.Lock()
+#: PDFium is not thread-safe: every call into it, in any module, holds this lock.
+PDFIUM_LOCK = threading.Lock()
+_PDFIUM_LOCK = PDFIUM_LOCK  # the name sohoa.web.images imports today
 
 KINDS = ("tiff", "jpeg", "png", "pdf")
 MIN_TEXT_CHARS = 20  # a PDF page with fewer characters is treated as image-only
@@ -37,6 +38,8 @@ MIN_TEXT_CHARS = 20  # a PDF page with fewer characters is treated as image-only
 
 @dataclass(frozen=True)
 class SourceFile:
+    """A scan file as inspected: its format, page count and size in bytes."""
+
     path: Path
     kind: str  # one of KINDS
     pages: int
@@ -45,6 +48,8 @@ class SourceFile:
 
 @dataclass(frozen=True)
 class LoadedPage:
+    """One page of a scan file as an image, with its resolution."""
+
     image: Image.Image  # mode "1", "L" or "RGB"
     dpi: float
 
@@ -232,7 +237,7 @@ def _pdf_page_count(path: Path) -> int:
 def _render_pdf_page(path: Path, index: int, *, dpi: int, max_pixels: int) -> LoadedPage:
     import pypdfium2 as pdfium
 
-    with _PDFIUM_LOCK:
+    with PDFIUM_LOCK:
         try:
             pdf = pdfium.PdfDocument(str(path))
         except pdfium.PdfiumError as exc:

@@ -29,8 +29,8 @@ from archive.records import find_record, records_overview
 from archive.review import documents_to_review
 from errors import InputError
 from ingest import read_manifest
+from ingest.columns import COLUMNS, column_key, match_column
 from ingest.discover import plan_batch
-from ingest.manifest import COLUMNS, column_key, match_column
 from sohoa import pipeline
 from sohoa.cli import cli
 from sohoa.config import load_settings
