@@ -63,8 +63,8 @@ def _recipients(rng: random.Random, agency: Agency, type_name: str) -> tuple[str
     return tuple(first + chosen + [f"Lưu: VT, {', '.join(units)}."])
 
 
-def _opening(rng: random.Random, type_name: str, agency: Agency, issued: dt.date) -> list[str]:
-    year = issued.year
+def _proposal(rng: random.Random, issued: dt.date) -> str:
+    """The "Xét đề nghị của ..." line of a decision: a proposal dated before ``issued``."""
     ref_date = format_date(issued - dt.timedelta(days=rng.randint(3, 40)))
     proposer = rng.choice(
         (
@@ -74,10 +74,15 @@ def _opening(rng: random.Random, type_name: str, agency: Agency, issued: dt.date
             "Trưởng phòng Nội vụ",
         )
     )
-    proposal = (
+    return (
         f"Xét đề nghị của {proposer} tại Tờ trình số {rng.randint(10, 300)}/TTr-"
         f"{rng.choice(('SNV', 'STC', 'VP', 'PNV'))} {ref_date}."
     )
+
+
+def _legal_bases(rng: random.Random, issued: dt.date) -> list[str]:
+    """The "Căn cứ ..." lines in force on ``issued``: laws, decree, a provincial decision."""
+    year = issued.year
     archives_law = (
         "Căn cứ Luật Lưu trữ ngày 21 tháng 6 năm 2024;"
         if issued >= dt.date(2025, 7, 1)
@@ -90,13 +95,19 @@ def _opening(rng: random.Random, type_name: str, agency: Agency, issued: dt.date
         else "Căn cứ Nghị định số 110/2004/NĐ-CP ngày 08 tháng 4 năm 2004 của Chính phủ về "
         "công tác văn thư;"
     )
-    bases = [
+    return [
         "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;",
         archives_law,
         clerical,
         f"Căn cứ Quyết định số {rng.randint(10, 99)}/{year - 1}/QĐ-UBND "
         f"{format_date(random_date(rng, year - 1, year - 1))} của Ủy ban nhân dân tỉnh;",
     ]
+
+
+def _opening(rng: random.Random, type_name: str, agency: Agency, issued: dt.date) -> list[str]:
+    """The paragraphs before the body proper, as the type has them."""
+    proposal = _proposal(rng, issued)
+    bases = _legal_bases(rng, issued)
     if type_name in ("Quyết định", "Nghị quyết", "Chỉ thị"):
         chosen = [bases[0]] + rng.sample(bases[1:], 2)
         if type_name == "Nghị quyết":
@@ -248,6 +259,7 @@ class _Body:
     closing: list[str]
 
     def around(self, filler: list[str]) -> tuple[str, ...]:
+        """The whole body with ``filler`` in it."""
         half = (len(filler) + 1) // 2
         return tuple(
             self.opening + self.first + filler[:half] + self.second + filler[half:] + self.closing
