@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 # PDFium is not thread-safe: every call into it holds this lock.
 _PDFIUM_LOCK = threading.Lock()
+PDFIUM_LOCK = _PDFIUM_LOCK  # its public name, for the other callers of PDFium (web images)
 
 KINDS = ("tiff", "jpeg", "png", "pdf")
 MIN_TEXT_CHARS = 20  # a PDF page with fewer characters is treated as image-only

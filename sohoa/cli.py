@@ -227,7 +227,7 @@ def search_cmd(
 ) -> None:
     """Find pages: accent-insensitive words, "quoted phrases", document numbers."""
     import search
-    from sohoa.archive_view import pdf_paths
+    from sohoa.services.documents import pdf_paths
 
     settings = load_settings()
     ctx = _context(settings)
@@ -769,7 +769,7 @@ def split_cmd(document_id: int, at: str, actor: str) -> None:
     The document keeps its first pages; each further part becomes a new document of the
     same record with its own PDF/A, metadata and index entries. Recorded as an event.
     """
-    from sohoa.splitting import split_document
+    from sohoa.services.split import split_document
 
     ctx = _context(load_settings())
     try:
@@ -794,7 +794,7 @@ def join_cmd(document_id: int, other_id: int, actor: str) -> None:
 
     OTHER_ID is removed; its old PDF/A is kept as superseded. Recorded as an event.
     """
-    from sohoa.splitting import join_documents
+    from sohoa.services.split import join_documents
 
     ctx = _context(load_settings())
     try:
@@ -1012,7 +1012,7 @@ def access_cmd(
 ) -> None:
     """Show or set a record's access mode and unit (its documents are re-indexed)."""
     from archive import accounts
-    from sohoa.web.services import set_record_access
+    from sohoa.services.access import set_record_access
 
     ctx = _context(load_settings())
     try:
