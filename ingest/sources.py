@@ -30,7 +30,6 @@ log = logging.getLogger(__name__)
 
 #: PDFium is not thread-safe: every call into it, in any module, holds this lock.
 PDFIUM_LOCK = threading.Lock()
-_PDFIUM_LOCK = PDFIUM_LOCK  # the name sohoa.web.images imports today
 
 KINDS = ("tiff", "jpeg", "png", "pdf")
 MIN_TEXT_CHARS = 20  # a PDF page with fewer characters is treated as image-only

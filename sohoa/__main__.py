@@ -1,3 +1,5 @@
+"""``python -m sohoa``: the command line."""
+
 from sohoa.cli import main
 
 main()

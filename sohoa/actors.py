@@ -27,12 +27,15 @@ DOCUMENTS_QUEUE = "sohoa-documents"
 
 @dataclass(frozen=True)
 class Actors:
+    """The two actors (recognise a page, package a document) bound to one broker."""
+
     broker: dramatiq.Broker
     recognise: dramatiq.Actor
     package: dramatiq.Actor
 
     @property
     def queues(self) -> tuple[str, str]:
+        """The names of the queues the actors consume."""
         return (PAGES_QUEUE, DOCUMENTS_QUEUE)
 
 
@@ -69,6 +72,7 @@ def make_broker(settings: Settings | None = None) -> dramatiq.Broker:
 
 
 def declare_actors(ctx: Context, broker: dramatiq.Broker) -> Actors:
+    """Bind the stage actors to ``broker``, working with ``ctx`` (no global state)."""
     settings = ctx.settings
     # A worker's time limit cannot stop a subprocess: tesseract has its own timeout, and
     # this limit only catches a stage that hangs in Python.

@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 
 class ClaimKeeper:
+    """Renews, from one background thread, every claim this process holds."""
+
     def __init__(self, catalog: Catalog, *, lease: float) -> None:
         self.catalog = catalog
         self.interval = max(1.0, lease / 3)
@@ -57,6 +59,7 @@ class ClaimKeeper:
                 log.warning("could not renew claims: %s", exc)
 
     def close(self) -> None:
+        """Stop renewing claims."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)

@@ -96,6 +96,7 @@ class Settings(BaseSettings):
 
     @property
     def reread_fields(self) -> tuple[str, ...]:
+        """The metadata boxes read again from the page image (``SOHOA_REREAD``)."""
         return reread_fields(self.reread)
 
     @field_validator("pdfa")
@@ -114,6 +115,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Keyword arguments, then the environment, then the TOML file (if any)."""
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         path = _config_file()
         if path is not None:
@@ -127,6 +129,7 @@ class Settings(BaseSettings):
 
     @cached_property
     def catalog_url(self) -> str:
+        """``SOHOA_DATABASE_URL``, else the SQLite file ``catalog.sqlite`` in the home."""
         return self.database_url or f"sqlite:///{(self.home / 'catalog.sqlite').resolve()}"
 
 

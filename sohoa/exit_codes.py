@@ -18,6 +18,8 @@ from errors import (
 
 
 class ExitCode(IntEnum):
+    """The documented exit codes of ``sohoa``."""
+
     OK = 0
     INTERNAL = 1  # a bug: please report it with the log
     USAGE = 2  # wrong command-line arguments (click's own code)
@@ -45,6 +47,7 @@ _ORDER: tuple[tuple[type[SohoaError], ExitCode], ...] = (
 
 
 def exit_code_for(error: SohoaError) -> ExitCode:
+    """The exit code that stands for ``error``'s kind."""
     for cls, code in _ORDER:
         if isinstance(error, cls):
             return code

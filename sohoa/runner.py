@@ -26,6 +26,8 @@ DONE_PAGE_STATES = ("recognised", "packaged", "indexed")
 
 @dataclass(frozen=True)
 class Progress:
+    """How far the watched batches are: pages and documents done, failed, in total."""
+
     total: int  # pages of the batches being watched
     done: int  # pages recognised or further
     failed: int
@@ -35,14 +37,17 @@ class Progress:
 
     @property
     def pages_per_minute(self) -> float:
+        """Pages done per minute since the watch began."""
         return 60.0 * self.done / self.elapsed if self.elapsed > 0 else 0.0
 
     @property
     def finished(self) -> bool:
+        """True when every document is indexed or failed."""
         return self.documents_done >= self.documents_total
 
 
 def progress(ctx: Context, batch_ids: set[int], started: float) -> Progress:
+    """The progress of ``batch_ids`` now, timed from ``started`` (``time.monotonic``)."""
     pages: dict[str, int] = {}
     docs: dict[str, int] = {}
     for batch_id in batch_ids:

@@ -14,6 +14,7 @@ import search
 from archive import stats as archive_stats
 from sohoa import pipeline
 from sohoa.config import load_settings
+from sohoa.pipeline import package as package_stage
 from sohoa.runner import run_embedded
 from tests.batches import admin_batch, text_pdf
 
@@ -31,7 +32,7 @@ def archived(tmp_path_factory: pytest.TempPathFactory):
     ctx = pipeline.open_context(settings)
     report = pipeline.intake(ctx, root, fonds="PHONG-01", operator="tester")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(pipeline, "_reread_for", _recording(pipeline._reread_for))
+        mp.setattr(package_stage, "reread_for", _recording(package_stage.reread_for))
         final = run_embedded(ctx, {report.batch_id})
     yield ctx, batch, report, final
     ctx.close()

@@ -20,6 +20,7 @@ from ocr import OcrResult, TextLine, Word
 from sohoa import pipeline
 from sohoa.cli import cli
 from sohoa.config import load_settings
+from sohoa.pipeline import package as package_stage
 from sohoa.runner import run_embedded
 from sohoa.synthetic import (
     degrade,
@@ -318,7 +319,7 @@ def test_killed_after_the_split_resumes_both_parts(tmp_path: Path, monkeypatch) 
         def die(*_args, **_kwargs):
             raise Killed
 
-        monkeypatch.setattr(pipeline.archive, "build_pdfa", die)
+        monkeypatch.setattr(package_stage.archive, "build_pdfa", die)
         with pytest.raises(Killed):
             pipeline.package_document(ctx, doc_id)
         monkeypatch.undo()

@@ -24,7 +24,7 @@ from archive.catalog import now
 from sohoa import pipeline
 from sohoa.config import load_settings
 from sohoa.runner import run_embedded
-from sohoa.web import services
+from sohoa.services import access as services
 from sohoa.web.app import create_app
 from tests.batches import text_pdf
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import search
 from search import Access, PageEntry, SearchQuery, SqliteIndex
-from sohoa.web.services import SearchCache
+from sohoa.web.search_cache import SearchCache
 
 
 def _entry(page_id: int, text: str, *, access: str = "01", unit: str = "") -> PageEntry:

@@ -1,36 +1,66 @@
-"""The JSON API: the same session, CSRF rule and permissions as the pages."""
+"""The JSON API: the same session, CSRF rule and permissions as the pages, over the same
+services (``sohoa.services``)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, Field
 
-from archive import accounts, review
 from archive.accounts import User
-from sohoa.web import dashboard as dash
-from sohoa.web import pages, security, services
+from sohoa.services import access, batches, documents, review, statistics
+from sohoa.services import events as event_log
+from sohoa.services import search as search_service
+from sohoa.services.search import SearchForm
+from sohoa.web import security
+from sohoa.web.pages import run_search, search_form
+from sohoa.web.responses import app_context
 from sohoa.web.security import AdminUser, CurrentUser, StaffUser
 
 router = APIRouter(prefix="/api", tags=["api"])
 
-
-def _ctx(request: Request) -> Any:
-    return request.app.state.ctx
+DOCUMENT_KEYS = (
+    "id",
+    "seq",
+    "name",
+    "state",
+    "number",
+    "issued_date",
+    "type_code",
+    "type_name",
+    "organ",
+    "summary",
+    "fields",
+    "page_count",
+    "record_code",
+    "record_title",
+    "access_mode",
+    "unit_code",
+    "fonds_code",
+    "pdf_size",
+    "pdf_sha256",
+    "pages",
+)
 
 
 class LoginIn(BaseModel):
+    """A login: user name and password."""
+
     username: str = Field(max_length=200)
     password: str = Field(max_length=1000)
 
 
 class ReviewIn(BaseModel):
+    """A review decision on one field."""
+
     value: str | None = Field(None, description="the corrected value; null accepts the field")
 
 
 class UserIn(BaseModel):
+    """A new user."""
+
     username: str
     password: str
     role: str
@@ -39,20 +69,28 @@ class UserIn(BaseModel):
 
 
 class ActiveIn(BaseModel):
+    """Whether a user may sign in."""
+
     active: bool
 
 
 class UnitIn(BaseModel):
+    """A new unit."""
+
     code: str
     name: str = ""
 
 
 class AccessIn(BaseModel):
+    """A record's access mode and unit."""
+
     access_mode: str = Field(pattern="^0[123]$")
     unit: str | None = None
 
 
 class GrantIn(BaseModel):
+    """Who is granted a record."""
+
     username: str
 
 
@@ -74,46 +112,42 @@ def csrf(request: Request) -> dict[str, str]:
 
 @router.post("/login")
 def login(request: Request, body: LoginIn) -> dict[str, Any]:
-    user, wait = pages.do_login(request, body.username.strip(), body.password)
+    """Sign in; the answer holds the user and the session's CSRF token."""
+    user, wait = security.log_in(request, body.username.strip(), body.password)
     if wait:
-        raise pages.throttled(wait)
+        raise security.throttled(wait)
     if user is None:
-        from fastapi import HTTPException
-
         raise HTTPException(status_code=401, detail="Sai tên đăng nhập hoặc mật khẩu.")
     return {"user": _user_json(user), "csrf_token": request.session["csrf"]}
 
 
 @router.post("/logout")
 def logout(request: Request) -> dict[str, bool]:
-    user = security.session_user(request)
-    if user is not None:
-        services.log_event(_ctx(request), "logout", user)
-    security.end_session(request)
+    """Sign out."""
+    security.log_out(request)
     return {"ok": True}
 
 
 @router.get("/me")
 def me(user: CurrentUser) -> dict[str, Any]:
+    """The signed-in user."""
     return _user_json(user)
 
 
 @router.get("/search")
 def search(
-    request: Request,
-    user: CurrentUser,
-    form: Annotated[services.SearchForm, Depends(pages.search_form)],
+    request: Request, user: CurrentUser, form: Annotated[SearchForm, Depends(search_form)]
 ) -> dict[str, Any]:
     """Documents visible to the caller; snippets mark matches with [[ and ]]."""
-    outcome = services.run_search(_ctx(request), user, form)
+    outcome = run_search(request, user, form)
     results = outcome.results
     return {
         "total": results.total if results else 0,
         "total_exact": results.total_exact if results else True,
         "page": form.page,
         "pages": outcome.pages,
-        "hits": [services.hit_dict(h) for h in results.hits] if results else [],
-        "facets": services.facets_dict(outcome.facets),
+        "hits": [search_service.hit_dict(h) for h in results.hits] if results else [],
+        "facets": search_service.facets_dict(outcome.facets),
         "number_match": outcome.redirect_to,
         "error": outcome.error,
     }
@@ -121,78 +155,61 @@ def search(
 
 @router.get("/facets")
 def facets(
-    request: Request,
-    user: CurrentUser,
-    form: Annotated[services.SearchForm, Depends(pages.search_form)],
+    request: Request, user: CurrentUser, form: Annotated[SearchForm, Depends(search_form)]
 ) -> dict[str, Any]:
-    outcome = services.run_search(_ctx(request), user, form)
-    return services.facets_dict(outcome.facets)
+    """Facet counts (types, organs, years) of a search."""
+    return search_service.facets_dict(run_search(request, user, form).facets)
 
 
 @router.get("/documents/{doc_id}")
 def document(request: Request, user: CurrentUser, doc_id: int) -> Any:
-    ctx = _ctx(request)
-    doc = services.load_document(ctx, user, doc_id)
-    services.log_event(ctx, "document_viewed", user, document_id=doc_id)
-    keep = (
-        "id",
-        "seq",
-        "name",
-        "state",
-        "number",
-        "issued_date",
-        "type_code",
-        "type_name",
-        "organ",
-        "summary",
-        "fields",
-        "page_count",
-        "record_code",
-        "record_title",
-        "access_mode",
-        "unit_code",
-        "fonds_code",
-        "pdf_size",
-        "pdf_sha256",
-        "pages",
-    )
-    out = {k: doc.get(k) for k in keep}
+    """A document with its pages, events and the link to its PDF/A."""
+    ctx = app_context(request)
+    doc = documents.load_document(ctx, user, doc_id)
+    event_log.log_event(ctx, "document_viewed", user, document_id=doc_id)
+    out = {k: doc.get(k) for k in DOCUMENT_KEYS}
     out["pdf_url"] = f"/files/documents/{doc_id}.pdf" if doc.get("pdf_path") else None
-    out["events"] = services.document_events(ctx, doc_id)
+    out["events"] = event_log.document_events(ctx, doc_id)
     return jsonable_encoder(out)
 
 
 @router.get("/dashboard")
 def dashboard(request: Request, user: StaffUser) -> Any:
-    return jsonable_encoder(dash.snapshot(_ctx(request).catalog))
+    """The dashboard's figures."""
+    return jsonable_encoder(statistics.dashboard(app_context(request)))
 
 
 @router.post("/retry")
 def retry(request: Request, user: StaffUser) -> dict[str, Any]:
-    return services.retry_failed(_ctx(request), actor=user.username)
+    """Mark failed pages for another try (queued at once with a broker)."""
+    return batches.queue_retry(app_context(request), actor=user.username)
 
 
 @router.get("/review")
 def review_list(request: Request, user: StaffUser) -> Any:
-    return jsonable_encoder(review.documents_to_review(_ctx(request).catalog))
+    """Documents with fields to check."""
+    return jsonable_encoder(review.documents_to_review(app_context(request)))
 
 
 @router.post("/review/{doc_id}/{field}")
 def review_field(
     request: Request, user: StaffUser, doc_id: int, field: str, body: ReviewIn
 ) -> dict[str, Any]:
-    return pages.apply_review(_ctx(request), user, doc_id, field, body.value)
+    """Accept a field (value null) or correct it; the old and the new value."""
+    return review.review_as(app_context(request), user, doc_id, field, body.value)
 
 
 @router.get("/users")
 def users(request: Request, user: AdminUser) -> Any:
-    return jsonable_encoder(accounts.list_users(_ctx(request).catalog))
+    """Every user."""
+    return jsonable_encoder(access.list_users(app_context(request)))
 
 
 @router.post("/users", status_code=201)
 def users_create(request: Request, user: AdminUser, body: UserIn) -> Any:
-    user_id = accounts.create_user(
-        _ctx(request).catalog,
+    """Add a user."""
+    user_id = access.create_user(
+        app_context(request),
         body.username,
         body.password,
         role=body.role,
@@ -207,29 +224,34 @@ def users_create(request: Request, user: AdminUser, body: UserIn) -> Any:
 def users_active(
     request: Request, user: AdminUser, username: str, body: ActiveIn
 ) -> dict[str, bool]:
-    accounts.set_active(_ctx(request).catalog, username, body.active, actor=user.username)
+    """Activate or deactivate a user."""
+    access.set_active(app_context(request), username, body.active, actor=user.username)
     return {"active": body.active}
 
 
 @router.get("/units")
 def units(request: Request, user: AdminUser) -> Any:
-    return accounts.list_units(_ctx(request).catalog)
+    """Every unit."""
+    return access.list_units(app_context(request))
 
 
 @router.post("/units", status_code=201)
 def units_create(request: Request, user: AdminUser, body: UnitIn) -> Any:
-    return {"id": accounts.create_unit(_ctx(request).catalog, body.code, name=body.name)}
+    """Add a unit."""
+    return {"id": access.create_unit(app_context(request), body.code, name=body.name)}
 
 
 @router.get("/records")
 def records(request: Request, user: AdminUser) -> Any:
-    return accounts.list_records(_ctx(request).catalog)
+    """Every record with its access mode, unit and grants."""
+    return access.list_records(app_context(request))
 
 
 @router.post("/records/{record_id}/access")
 def records_access(request: Request, user: AdminUser, record_id: int, body: AccessIn) -> Any:
-    docs = services.set_record_access(
-        _ctx(request),
+    """Set a record's access mode and unit (its documents are re-indexed)."""
+    docs = access.set_record_access(
+        app_context(request),
         record_id,
         mode=body.access_mode,
         unit=body.unit,
@@ -241,15 +263,16 @@ def records_access(request: Request, user: AdminUser, record_id: int, body: Acce
 
 @router.post("/records/{record_id}/grants", status_code=201)
 def records_grant(request: Request, user: AdminUser, record_id: int, body: GrantIn) -> Any:
-    services.grant_record(_ctx(request), record_id, body.username, actor=user.username)
+    """Let a user see a record whatever its access mode."""
+    access.grant_record(app_context(request), record_id, body.username, actor=user.username)
     return {"record": record_id, "user": body.username}
 
 
 @router.delete("/records/{record_id}/grants/{username}")
 def records_revoke(request: Request, user: AdminUser, record_id: int, username: str) -> Any:
-    return {
-        "revoked": services.revoke_record(_ctx(request), record_id, username, actor=user.username)
-    }
+    """Withdraw a grant."""
+    ctx = app_context(request)
+    return {"revoked": access.revoke_record(ctx, record_id, username, actor=user.username)}
 
 
 @router.get("/events")
@@ -264,8 +287,9 @@ def events(
     limit: int = 100,
     offset: int = 0,
 ) -> Any:
-    total, rows = services.list_events(
-        _ctx(request),
+    """The events, filtered, newest first."""
+    total, rows = event_log.list_events(
+        app_context(request),
         kind=kind,
         actor=actor,
         document=document,

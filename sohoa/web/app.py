@@ -1,7 +1,8 @@
 """The FastAPI application: server-rendered Vietnamese pages and a JSON API, one permission model.
 
 ``create_app(settings)`` opens the catalog and the search index once (``app.state.ctx``) and
-mounts the pages (``sohoa.web.pages``) and the API (``sohoa.web.api``). ``sohoa serve`` runs
+mounts the pages (``sohoa.web.pages``, ``staff_pages``, ``admin_pages``) and the API
+(``sohoa.web.api``). ``sohoa serve`` runs
 it with uvicorn; with several workers uvicorn imports ``app_from_env`` in each process.
 """
 
@@ -70,6 +71,7 @@ def _vn_date(value: str | None) -> str:
 
 
 def make_templates() -> Jinja2Templates:
+    """The Jinja templates with the filters and names the pages use."""
     env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=True)
     env.filters.update(
         highlight=highlight,
@@ -108,7 +110,7 @@ MESSAGES = {
 def create_app(settings: Settings) -> FastAPI:
     """The web application over the archive described by ``settings``."""
     from sohoa.pipeline import open_context
-    from sohoa.web import api, pages
+    from sohoa.web import admin_pages, api, pages, staff_pages
 
     ctx = open_context(settings)
 
@@ -188,6 +190,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(staff_pages.router)
+    app.include_router(admin_pages.router)
     return app
 
 

@@ -25,6 +25,7 @@ def _nice_max(value: float) -> float:
 
 
 def human_bytes(n: float) -> str:
+    """A byte count for people: 1.5 MB."""
     value = float(n)
     for unit in ("B", "KB", "MB", "GB", "TB"):
         if abs(value) < 1024 or unit == "TB":

@@ -7,25 +7,24 @@ re-packaged document never shows a stale image. They are written atomically.
 from __future__ import annotations
 
 import io
-import re
 from pathlib import Path
 
 from PIL import Image
 
 from archive.storage import atomic_write
 from errors import NotFoundError, StorageError
-from ingest.sources import _PDFIUM_LOCK  # pdfium is not thread-safe: one lock per process
+from ingest.sources import PDFIUM_LOCK  # pdfium is not thread-safe: one lock per process
+from sohoa.services.review import FIELD_NAME
 
 THUMB_WIDTH = 240
 CROP_MARGIN = 24  # pixels of context around a field's box
 MAX_CROP_SIDE = 1400
-FIELD_NAME = re.compile(r"[a-z_]{1,40}")
 
 
 def _render(pdf_path: Path, index: int, *, width: int | None = None, scale: float | None = None):
     import pypdfium2 as pdfium
 
-    with _PDFIUM_LOCK:
+    with PDFIUM_LOCK:
         try:
             pdf = pdfium.PdfDocument(str(pdf_path))
         except pdfium.PdfiumError as exc:
@@ -94,7 +93,7 @@ def field_crop(home: Path, doc: dict, field: str) -> Path:
     def make() -> bytes:
         import pypdfium2 as pdfium
 
-        with _PDFIUM_LOCK:
+        with PDFIUM_LOCK:
             pdf = pdfium.PdfDocument(str(pdf_path))
             try:
                 width_pt, _ = pdf[page_no - 1].get_size()

@@ -22,6 +22,8 @@ from archive import accounts
 from archive.accounts import User
 from archive.storage import atomic_write
 from sohoa.config import Settings
+from sohoa.services import access
+from sohoa.services.events import log_event
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +71,14 @@ class IpThrottle:
         self._failures: dict[str, tuple[int, float]] = {}
 
     def wait(self, ip: str) -> float:
+        """Seconds ``ip`` must still wait before its next try (0: it may try now)."""
         with self._lock:
             count, last = self._failures.get(ip, (0, 0.0))
         delay = accounts.login_delay(count, max_failures=self.max_failures, base=self.base)
         return max(0.0, last + delay - time.monotonic()) if delay else 0.0
 
     def failed(self, ip: str) -> None:
+        """Count a failed login from ``ip``."""
         with self._lock:
             count, _ = self._failures.get(ip, (0, 0.0))
             self._failures[ip] = (count + 1, time.monotonic())
@@ -82,11 +86,13 @@ class IpThrottle:
                 self._failures.pop(next(iter(self._failures)))
 
     def succeeded(self, ip: str) -> None:
+        """Forget the failures of ``ip`` after a successful login."""
         with self._lock:
             self._failures.pop(ip, None)
 
 
 def client_ip(request: Request) -> str:
+    """The address the request came from."""
     return request.client.host if request.client else "unknown"
 
 
@@ -116,6 +122,7 @@ async def check_csrf(request: Request) -> None:
 
 
 def start_session(request: Request, user: User) -> None:
+    """A fresh signed session (and CSRF token) for ``user``."""
     request.session.clear()  # a fresh session (and CSRF token) at every login
     stamp = time.time()
     request.session.update(
@@ -124,6 +131,7 @@ def start_session(request: Request, user: User) -> None:
 
 
 def end_session(request: Request) -> None:
+    """Forget the session (sign out)."""
     request.session.clear()
 
 
@@ -145,7 +153,7 @@ def session_user(request: Request) -> User | None:
         ):
             request.session.clear()
         else:
-            user = accounts.get_user(request.app.state.ctx.catalog, int(uid))
+            user = access.get_user(request.app.state.ctx, int(uid))
             if user is None or not user.active:
                 request.session.clear()
                 user = None
@@ -156,6 +164,7 @@ def session_user(request: Request) -> User | None:
 
 
 def current_user(request: Request) -> User:
+    """Dependency: the signed-in user (else :class:`LoginRequired`)."""
     user = session_user(request)
     if user is None:
         raise LoginRequired()
@@ -163,6 +172,8 @@ def current_user(request: Request) -> User:
 
 
 def require_roles(*roles: str) -> Callable[..., User]:
+    """Dependency factory: the signed-in user, if their role is one of ``roles`` (else 403)."""
+
     def dependency(user: Annotated[User, Depends(current_user)]) -> User:
         if user.role not in roles:
             raise HTTPException(status_code=403, detail="Bạn không có quyền xem trang này.")
@@ -181,4 +192,50 @@ AdminUser = Annotated[User, Depends(admin_user)]
 
 
 def template_globals(request: Request) -> dict[str, Any]:
+    """What every template sees: the CSRF token and the signed-in user."""
     return {"csrf_token": csrf_token(request), "user": session_user(request)}
+
+
+# ------------------------------------------------------------------------------ login
+
+
+def log_in(request: Request, username: str, password: str) -> tuple[User | None, float]:
+    """Shared by the form and the API: (user or None, seconds to wait when throttled)."""
+    ctx = request.app.state.ctx
+    ip = client_ip(request)
+    throttle: IpThrottle = request.app.state.ip_throttle
+    ip_wait = throttle.wait(ip)
+    if ip_wait > 0:
+        log_event(ctx, "login_throttled", None, detail={"user": username, "ip": ip})
+        return None, ip_wait
+    result = access.authenticate(ctx, username, password)
+    if result.wait > 0:
+        throttle.failed(ip)
+        log_event(ctx, "login_throttled", None, detail={"user": username, "ip": ip})
+        return None, result.wait
+    if result.user is None:
+        throttle.failed(ip)
+        log_event(ctx, "login_failed", None, detail={"user": username[:200], "ip": ip})
+        return None, 0.0
+    throttle.succeeded(ip)
+    start_session(request, result.user)
+    log_event(ctx, "login", result.user, detail={"ip": ip})
+    return result.user, 0.0
+
+
+def throttled(wait: float) -> HTTPException:
+    """429 Too Many Requests, saying (and with Retry-After) how long to wait."""
+    seconds = max(1, int(wait + 0.999))
+    return HTTPException(
+        status_code=429,
+        detail=f"Đăng nhập sai quá nhiều lần. Hãy thử lại sau {seconds} giây.",
+        headers={"Retry-After": str(seconds)},
+    )
+
+
+def log_out(request: Request) -> None:
+    """Record the logout of the signed-in user (if any) and end the session."""
+    user = session_user(request)
+    if user is not None:
+        log_event(request.app.state.ctx, "logout", user)
+    end_session(request)

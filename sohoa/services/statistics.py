@@ -1,4 +1,4 @@
-"""Figures for the staff dashboard: totals, batches with progress, failures, time series."""
+"""Figures: the archive's totals per fonds, batch and record, and the staff dashboard's."""
 
 from __future__ import annotations
 
@@ -9,8 +9,21 @@ from sqlalchemy import String, cast, func, select
 from archive import schema as t
 from archive import stats as archive_stats
 from archive.catalog import Catalog
+from archive.records import records_overview
+from sohoa.pipeline import Context
 
 DONE = ("recognised", "packaged", "indexed")
+
+
+def archive_figures(
+    ctx: Context, *, per_record: bool = False, fonds: str | None = None
+) -> dict[str, Any]:
+    """Pages, bytes stored, records and documents, per fonds and per batch; with
+    ``per_record`` also each record (of ``fonds`` only, when given) under ``per_record``."""
+    figures = archive_stats.collect(ctx.catalog)
+    if per_record:
+        figures["per_record"] = records_overview(ctx.catalog, fonds=fonds)
+    return figures
 
 
 def _day(column: Any) -> Any:
@@ -73,7 +86,7 @@ def failed_pages(catalog: Catalog, *, limit: int = 200) -> list[dict[str, Any]]:
 
 
 def series(catalog: Catalog) -> dict[str, list[tuple[str, float]]]:
-    """Pages archived per day, cumulative bytes stored per day, and pages per fonds."""
+    """Pages archived per day and cumulative bytes stored per day."""
     with catalog.tx() as conn:
         day = _day(t.event.c.at)
         per_day = conn.execute(
@@ -101,8 +114,9 @@ def series(catalog: Catalog) -> dict[str, list[tuple[str, float]]]:
     }
 
 
-def snapshot(catalog: Catalog) -> dict[str, Any]:
-    """Everything the dashboard shows (also the JSON the page polls)."""
+def dashboard(ctx: Context) -> dict[str, Any]:
+    """Everything the staff dashboard shows (also the JSON the page polls)."""
+    catalog = ctx.catalog
     figures = archive_stats.collect(catalog)
     return {
         "totals": {

@@ -1,4 +1,4 @@
-"""Staff override of document boundaries: split an archived document, or join two.
+"""Split and join: staff override of the boundaries of archived documents.
 
 Both work on archived (packaged or indexed) documents without OCR: the new PDF/A files are
 assembled from the pages of the existing ones (images and invisible text layer copied as
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,6 +99,89 @@ def _stored_sha(ctx: Context, path: str) -> str:
     return sha or sha256_file(ctx.home / path)
 
 
+def _build_part(
+    ctx: Context, plan: _Plan, first: dict[str, Any], *, part_no: int, token: str
+) -> DocumentPart:
+    """Assemble one resulting document's PDF/A under a private name; its catalog part."""
+    home = ctx.home
+    plan.target = pipeline.pdfa_relpath(first["fonds_code"], first["record_code"], plan.seq)
+    if plan.document_id is None and (home / plan.target).exists():
+        raise InputError(
+            f"{plan.target} already exists but belongs to no document; run sohoa audit"
+        )
+    columns = _columns(ctx, plan)
+    info = archive.PdfInfo(
+        title=columns["summary"] or Path(plan.name).stem,
+        creator=columns["organ"],
+        subject=columns["summary"],
+        identifier=columns["number"],
+        date=columns["issued_date"],
+        doc_type=columns["type_name"],
+        language="vi",
+    )
+    target = home / plan.target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    plan.staging = target.with_name(f".tmp-{token}-{plan.seq}{target.suffix}")
+    count = archive.copy_pages(plan.sources, plan.staging, info=info, part=part_no)
+    if count != len(plan.pages):
+        raise InputError(
+            f"the PDF/A pages of document {plan.document_id or first['id']} do not match "
+            "the catalog; run sohoa audit"
+        )
+    return DocumentPart(
+        page_ids=tuple(p["id"] for p in plan.pages),
+        pdf={
+            "path": plan.target,
+            "size": plan.staging.stat().st_size,
+            "sha256": sha256_file(plan.staging),
+            "media_type": "application/pdf",
+            "original_name": plan.name,
+        },
+        columns=columns,
+        document_id=plan.document_id,
+        seq=plan.seq,
+        name=plan.name,
+        origin=tuple(plan.origin),
+    )
+
+
+def _publisher(
+    home: Path, superseded: dict[str, str], replaced: list[str], plans: Sequence[_Plan]
+) -> Callable[[], None]:
+    """Inside the catalog transaction: old PDF/As to superseded/, new ones into place."""
+
+    def publish() -> None:
+        done: list[tuple[Path, Path]] = []
+        try:
+            for old, kept in superseded.items():
+                (home / kept).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(home / old, home / kept)
+                done.append((home / old, home / kept))
+            for plan in plans:
+                assert plan.staging is not None
+                os.replace(plan.staging, home / plan.target)
+                done.append((plan.staging, home / plan.target))
+        except OSError:
+            for source, moved in reversed(done):
+                os.replace(moved, source)
+            raise
+        for folder in {(home / p).parent for p in [*superseded.values(), *replaced]}:
+            fsync_dir(folder)
+
+    return publish
+
+
+def _reindex(ctx: Context, jobs: Sequence[dict[str, Any]], result: list[int]) -> None:
+    """The old documents out of the search index, the resulting ones in."""
+    for doc_id in {job["id"] for job in jobs}:
+        ctx.index.delete_document(doc_id)
+    for doc_id in result:
+        if ctx.catalog.document_job(doc_id)["state"] == "indexed":
+            pipeline.refresh_index(ctx, doc_id)
+        else:
+            pipeline.index_document(ctx, doc_id)
+
+
 def _apply(
     ctx: Context,
     *,
@@ -110,75 +193,13 @@ def _apply(
     detail: dict[str, Any],
 ) -> list[int]:
     """Build the PDF/As, commit the catalog change and publish the files, re-index."""
-    home = ctx.home
     first = jobs[0]
-    part_no = _pdfa_part(home / first["pdf_path"], ctx.settings.pdfa)
+    part_no = _pdfa_part(ctx.home / first["pdf_path"], ctx.settings.pdfa)
     replaced = [job["pdf_path"] for job in jobs]  # every old PDF/A is superseded
     superseded = {path: _superseded_path(path, _stored_sha(ctx, path)) for path in replaced}
     token = uuid4().hex
-    parts: list[DocumentPart] = []
     try:
-        for plan in plans:
-            plan.target = pipeline.pdfa_relpath(first["fonds_code"], first["record_code"], plan.seq)
-            if plan.document_id is None and (home / plan.target).exists():
-                raise InputError(
-                    f"{plan.target} already exists but belongs to no document; run sohoa audit"
-                )
-            columns = _columns(ctx, plan)
-            info = archive.PdfInfo(
-                title=columns["summary"] or Path(plan.name).stem,
-                creator=columns["organ"],
-                subject=columns["summary"],
-                identifier=columns["number"],
-                date=columns["issued_date"],
-                doc_type=columns["type_name"],
-                language="vi",
-            )
-            target = home / plan.target
-            target.parent.mkdir(parents=True, exist_ok=True)
-            plan.staging = target.with_name(f".tmp-{token}-{plan.seq}{target.suffix}")
-            count = archive.copy_pages(plan.sources, plan.staging, info=info, part=part_no)
-            if count != len(plan.pages):
-                raise InputError(
-                    f"the PDF/A pages of document {plan.document_id or first['id']} do not match "
-                    "the catalog; run sohoa audit"
-                )
-            parts.append(
-                DocumentPart(
-                    page_ids=tuple(p["id"] for p in plan.pages),
-                    pdf={
-                        "path": plan.target,
-                        "size": plan.staging.stat().st_size,
-                        "sha256": sha256_file(plan.staging),
-                        "media_type": "application/pdf",
-                        "original_name": plan.name,
-                    },
-                    columns=columns,
-                    document_id=plan.document_id,
-                    seq=plan.seq,
-                    name=plan.name,
-                    origin=tuple(plan.origin),
-                )
-            )
-
-        def publish() -> None:
-            done: list[tuple[Path, Path]] = []
-            try:
-                for old, kept in superseded.items():
-                    (home / kept).parent.mkdir(parents=True, exist_ok=True)
-                    os.replace(home / old, home / kept)
-                    done.append((home / old, home / kept))
-                for plan in plans:
-                    assert plan.staging is not None
-                    os.replace(plan.staging, home / plan.target)
-                    done.append((plan.staging, home / plan.target))
-            except OSError:
-                for source, moved in reversed(done):
-                    os.replace(moved, source)
-                raise
-            for folder in {(home / p).parent for p in [*superseded.values(), *replaced]}:
-                fsync_dir(folder)
-
+        parts = [_build_part(ctx, plan, first, part_no=part_no, token=token) for plan in plans]
         result = ctx.catalog.restructure_documents(
             kind=kind,
             expected={job["id"]: [p["id"] for p in job["pages"]] for job in jobs},
@@ -187,19 +208,13 @@ def _apply(
             superseded=superseded,
             actor=actor,
             detail=detail,
-            publish=publish,
+            publish=_publisher(ctx.home, superseded, replaced, plans),
         )
     finally:
         for plan in plans:
             if plan.staging is not None:
                 plan.staging.unlink(missing_ok=True)
-    for doc_id in {job["id"] for job in jobs}:
-        ctx.index.delete_document(doc_id)
-    for doc_id in result:
-        if ctx.catalog.document_job(doc_id)["state"] == "indexed":
-            pipeline.refresh_index(ctx, doc_id)
-        else:
-            pipeline.index_document(ctx, doc_id)
+    _reindex(ctx, jobs, result)
     log.info("%s: documents %s now %s", kind, [j["id"] for j in jobs], result)
     return result
 

@@ -1,0 +1,5 @@
+"""``python -m sohoa.cli``: the command line."""
+
+from sohoa.cli import main
+
+main()

@@ -1,0 +1,85 @@
+"""What every command shares: the consoles, logging, the error boundary, the context.
+
+This is the boundary where errors become exit codes (see ``sohoa.exit_codes``) and the only
+place that prints.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.markup import escape
+
+from errors import SohoaError
+from sohoa.config import Settings
+from sohoa.exit_codes import ExitCode, exit_code_for
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Piped output (no terminal) gets a wide console so tables are not squeezed to 80 columns.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, highlight=False)
+
+
+def setup_logging(verbose: int) -> None:
+    """Log to stderr: warnings, with -v information, with -vv debugging."""
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(
+        level=level,
+        format="%(message)s",
+        handlers=[RichHandler(console=err, show_path=False, rich_tracebacks=verbose > 1)],
+    )
+    logging.getLogger("dramatiq").setLevel(max(level, logging.WARNING))
+
+
+def boundary(fn: F) -> F:
+    """Turn sohoa errors into one clear message and the documented exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except SohoaError as exc:
+            err.print(f"[bold red]error:[/] {escape(str(exc))}")
+            sys.exit(exit_code_for(exc))
+        except KeyboardInterrupt:
+            err.print("[yellow]interrupted:[/] run the same command again to resume")
+            sys.exit(ExitCode.INTERRUPTED)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def open_ctx(settings: Settings) -> Any:
+    """The pipeline context (catalog and search index) for ``settings``."""
+    from sohoa.pipeline import open_context
+
+    return open_context(settings)
+
+
+def login_name() -> str:
+    """Who runs the command (``$USER``): the default actor of recorded changes."""
+    return os.environ.get("USER", "")
+
+
+def print_json(data: Any) -> None:
+    """``data`` as JSON on stdout (non-ASCII kept, dates and the like as strings)."""
+    import json
+
+    out.print_json(json.dumps(data, ensure_ascii=False, default=str))
+
+
+def size(n: int) -> str:
+    """A byte count for people: 1.5 MB."""
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if value < 1024 or unit == "TB":
+            return f"{value:.1f} {unit}" if unit != "B" else f"{int(value)} B"
+        value /= 1024
+    return f"{n} B"
