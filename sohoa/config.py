@@ -88,6 +88,20 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(5, ge=1, description="failed logins before each waits")
     login_delay_seconds: float = Field(2.0, gt=0, description="first wait; doubles per failure")
 
+    # hot folder (sohoa watch; sohoa serve with serve_watch)
+    watch_dir: Path | None = Field(None, description="hot folder for `sohoa watch` (no DIR)")
+    watch_stable_seconds: float = Field(
+        30.0, gt=0, description="a batch starts when no file changed for this long"
+    )
+    watch_marker: str = Field("READY", min_length=1, description="marker file: start at once")
+    watch_done_dir: Path | None = Field(None, description="finished batches go here (DIR/_done)")
+    watch_failed_dir: Path | None = Field(
+        None, description="batches with failures go here with a reasons file (DIR/_failed)"
+    )
+    watch_poll: bool = Field(False, description="poll instead of OS events (network shares)")
+    watch_poll_ms: int = Field(2000, ge=100, description="polling interval with watch_poll")
+    serve_watch: bool = Field(False, description="`sohoa serve` also runs the watcher")
+
     @field_validator("reread")
     @classmethod
     def _check_reread(cls, value: str) -> str:

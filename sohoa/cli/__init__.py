@@ -2,16 +2,16 @@
 
 ``cli`` is the click group, ``main`` the console entry point. The commands live in one
 module per topic (``intake``, ``find``, ``review``, ``records``, ``upkeep``, ``accounts``,
-``serve``, ``sample``); ``sohoa.cli.console`` holds what they share, among it the boundary
-where errors become exit codes (see ``sohoa.exit_codes``). This package is the only place
-that prints.
+``serve``, ``sample``, ``watch``, ``backup``); ``sohoa.cli.console`` holds what they share,
+among it the boundary where errors become exit codes (see ``sohoa.exit_codes``). This package
+is the only place that prints.
 """
 
 from __future__ import annotations
 
 import click
 
-from sohoa.cli import accounts, find, intake, records, review, sample, serve, upkeep
+from sohoa.cli import accounts, find, intake, records, review, sample, serve, upkeep, watch
 from sohoa.cli.console import setup_logging
 
 
@@ -31,6 +31,7 @@ for command in (
     intake.ingest,
     intake.status,
     intake.retry,
+    watch.watch,
     find.search_cmd,
     find.documents,
     find.stats,

@@ -116,7 +116,12 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):  # noqa: ANN202
+        from sohoa.services.watch import start_background
+
+        watcher = start_background(settings)  # SOHOA_SERVE_WATCH: the hot folder too
         yield
+        if watcher is not None:
+            watcher.close()
         ctx.close()
 
     app = FastAPI(
