@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import click
 
-from sohoa.cli import accounts, find, intake, records, review, sample, serve, upkeep, watch
+from sohoa.cli import accounts, backup, find, intake, records, review, sample, serve, upkeep, watch
 from sohoa.cli.console import setup_logging
 
 
@@ -43,6 +43,8 @@ for command in (
     records.export_metadata_cmd,
     upkeep.audit,
     upkeep.reindex,
+    backup.backup,
+    backup.restore,
     accounts.unit_group,
     accounts.user_group,
     accounts.access_cmd,
