@@ -181,3 +181,20 @@ def test_loose_files_become_one_batch(tmp_path: Path) -> None:
     [batch] = (hot / "_done").iterdir()
     assert (batch / "scan.tif").is_file() and not (hot / "READY").exists()
     assert query(home, "SELECT state FROM document") == [("indexed",)]
+
+
+def test_the_web_app_runs_the_watcher_when_told(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from sohoa.config import load_settings
+    from sohoa.web.app import create_app
+
+    hot = tmp_path / "hot"
+    make_lot(hot / "lot", "S", 1)
+    (hot / "lot" / "READY").write_text("")
+    settings = load_settings(
+        home=tmp_path / "home", workers=1, watch_dir=hot, serve_watch=True, watch_poll=True
+    )
+    with TestClient(create_app(settings)):
+        wait_for(lambda: (hot / "_done" / "lot").is_dir(), timeout=120, what="lot done")
+    assert query(tmp_path / "home", "SELECT state FROM document") == [("indexed",)]
