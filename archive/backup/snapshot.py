@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -162,9 +163,22 @@ def take_backup(catalog: Catalog, home: Path, dest: Path) -> BackupReport:
     except OSError as exc:
         raise StorageError(f"cannot write into the backup folder {dest}: {exc}", path=dest) from exc
     report = BackupReport(snapshot=name, path=store.snapshots / name)
+    try:
+        _fill(store, catalog, Path(home), temp, report)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)  # an unfinished snapshot never stays
+        raise
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _fill(
+    store: BackupStore, catalog: Catalog, home: Path, temp: Path, report: BackupReport
+) -> None:
+    """Copy the catalog and its files into ``temp``, then rename it to the snapshot's name."""
     catalog_name = fmt = ""
     for attempt in range(1, ROUNDS + 1):
-        report.rounds, report.copied, report.reused = attempt, 0, 0
+        report.rounds, report.copied, report.reused, report.bytes_copied = attempt, 0, 0, 0
         catalog_name, fmt, snapshot = catalog_snapshot(catalog, temp)
         with snapshot as rows:  # type: ignore[attr-defined]
             missing, skipped = _Round(store, catalog, Path(home), report).run(rows, temp / MANIFEST)
@@ -178,8 +192,6 @@ def take_backup(catalog: Catalog, home: Path, dest: Path) -> BackupReport:
     write_summary(temp, summary)
     os.replace(temp, report.path)
     fsync_dir(store.snapshots)
-    report.seconds = time.monotonic() - started
-    return report
 
 
 def _summary(report: BackupReport, temp: Path, catalog_name: str, fmt: str, home: Path) -> dict:
