@@ -39,9 +39,7 @@ from dataclasses import replace
 from typing import Any
 
 from errors import QueryError, StorageError, ToolTimeoutError
-from search.folding import normalize
-from search.fts import (
-    _DATE,
+from search.contract import (
     FACET_SIZE,
     MAX_LIMIT,
     SNIPPET_PAGES,
@@ -53,9 +51,9 @@ from search.fts import (
     PageHit,
     SearchQuery,
     SearchResults,
-    _key,
-    record_key,
 )
+from search.folding import normalize
+from search.keys import ISO_DATE, field_key, record_key
 from search.query import (
     looks_like_number,
     number_key,
@@ -152,11 +150,11 @@ def page_source(entry: PageEntry) -> dict[str, Any]:
         "number": entry.number,
         "number_key": number_key(entry.number),
         "type_code": entry.type_code,
-        "type_code_key": _key(entry.type_code),
+        "type_code_key": field_key(entry.type_code),
         "type_name": entry.type_name,
-        "type_name_key": _key(entry.type_name),
+        "type_name_key": field_key(entry.type_name),
         "organ": entry.organ,
-        "organ_key": _key(entry.organ),
+        "organ_key": field_key(entry.organ),
         "issued": entry.issued,
         "title": entry.title,
         "record": entry.record,
@@ -165,7 +163,7 @@ def page_source(entry: PageEntry) -> dict[str, Any]:
         "unit": entry.unit,
         "access": entry.access,
     }
-    if entry.issued and _DATE.fullmatch(entry.issued):
+    if entry.issued and ISO_DATE.fullmatch(entry.issued):
         source["issued_date"] = entry.issued
         source["year"] = entry.issued[:4]
     return source
@@ -200,7 +198,7 @@ def _filters(query: SearchQuery) -> list[dict[str, Any]]:
         if value is not None and value.strip():
             out.append({"term": {name: value.strip()}})
     if query.type is not None and query.type.strip():
-        key = _key(query.type)
+        key = field_key(query.type)
         out.append(
             {
                 "bool": {
@@ -224,7 +222,7 @@ def _filters(query: SearchQuery) -> list[dict[str, Any]]:
         if value is None or not value.strip():
             continue
         value = value.strip()
-        if _DATE.fullmatch(value) is None:
+        if ISO_DATE.fullmatch(value) is None:
             raise QueryError(
                 f"The date {value[:40]!r} is not an ISO date; write it as YYYY-MM-DD "
                 "(or YYYY-MM, YYYY)."
