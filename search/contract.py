@@ -143,9 +143,20 @@ class SearchResults:
 class SearchIndex(Protocol):
     """What every index backend offers (SQLite FTS5 embedded; Elasticsearch when scaled out)."""
 
-    def ensure_schema(self) -> None: ...
-    def index_pages(self, entries: Sequence[PageEntry]) -> None: ...
-    def delete_document(self, document_id: int) -> None: ...
-    def count(self) -> int: ...
-    def search(self, query: SearchQuery) -> SearchResults: ...
-    def facets(self, query: SearchQuery) -> Facets: ...
+    def ensure_schema(self) -> None:
+        """Create the index if missing (and upgrade it if its layout changed)."""
+
+    def index_pages(self, entries: Sequence[PageEntry]) -> None:
+        """Add or replace pages and their documents' fields; re-indexing never duplicates."""
+
+    def delete_document(self, document_id: int) -> None:
+        """Remove a document and all its pages (no error if it is not indexed)."""
+
+    def count(self) -> int:
+        """Number of pages indexed."""
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        """Documents matching ``query``, best first."""
+
+    def facets(self, query: SearchQuery) -> Facets:
+        """Matching documents counted per type name, issuing body and issue year."""

@@ -202,6 +202,7 @@ class ElasticIndex:
     # -- meta (reindex checkpoints) ------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:
+        """A value stored with the index (e.g. a reindex checkpoint), or None."""
         import elasticsearch
 
         try:
@@ -213,6 +214,7 @@ class ElasticIndex:
         return doc["_source"]["value"]
 
     def set_meta(self, key: str, value: str | None) -> None:
+        """Store (or with None remove) a value with the index."""
         if value is None:
             import elasticsearch
 
@@ -277,6 +279,7 @@ class ElasticIndex:
         )
 
     def refresh(self) -> None:
+        """Make everything written so far visible to searches."""
         self._call("refreshing", self.client.indices.refresh, index=self.write_index or self.alias)
 
     def count(self) -> int:
@@ -285,11 +288,13 @@ class ElasticIndex:
         return int(result["count"])
 
     def close(self) -> None:
+        """Close the client connection."""
         self.client.close()
 
     # -- searching ---------------------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> SearchResults:
+        """Documents matching ``query``, best first (see ``search_body`` for the ranking)."""
         body = search_body(query, excluded_documents=self._excluded(query))
         terms = body.pop("highlight_terms")
         ranked = "_score" in body.get("sort", ())
