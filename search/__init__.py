@@ -15,9 +15,7 @@ and year.
 
 from pathlib import Path
 
-from search.elastic import ElasticIndex
-from search.folding import FOLD_VERSION, fold, lower, normalize
-from search.fts import (
+from search.contract import (
     SORTS,
     Access,
     DocumentHit,
@@ -27,11 +25,13 @@ from search.fts import (
     SearchIndex,
     SearchQuery,
     SearchResults,
-    SqliteIndex,
-    record_key,
 )
+from search.elastic import ElasticIndex
+from search.folding import FOLD_VERSION, fold, lower, normalize
+from search.keys import record_key
 from search.query import ParsedQuery, Term, looks_like_number, number_key, parse_query
 from search.snippets import make_snippet
+from search.sqlite import SqliteIndex
 
 __all__ = [
     "FOLD_VERSION",

@@ -55,6 +55,8 @@ class Term:
 
 @dataclass(frozen=True)
 class ParsedQuery:
+    """A parsed query: the words and phrases to match, and those to exclude."""
+
     include: tuple[Term, ...]
     exclude: tuple[Term, ...] = ()
 

@@ -1,4 +1,4 @@
-"""The SQLite FTS5 search index (search.fts) on a small hand-written corpus."""
+"""The SQLite FTS5 search index (search.sqlite) on a small hand-written corpus."""
 
 from __future__ import annotations
 

@@ -1,0 +1,84 @@
+"""Listing documents by filters alone, in issued-date order (``search_docfts`` rowid order).
+
+The sort key (issued date << 32 | document id) makes the list one FTS5 query already in date
+order; descending lists the dated documents newest first, then the undated ones. At most
+``LIST_COUNT_CAP`` documents are counted exactly.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from errors import QueryError
+from search.contract import SearchQuery, SearchResults
+from search.sqlite.filters import Filters
+from search.sqlite.results import document_hit, documents, first_pages
+from search.sqlite.rows import ID_BITS, ID_MASK, UNDATED
+
+__all__ = ["LIST_COUNT_CAP", "list_documents"]
+
+LIST_COUNT_CAP = 100_000  # documents counted exactly when listing by filters only
+
+
+def list_documents(
+    conn: sqlite3.Connection, query: SearchQuery, meta: str | None, filters: Filters
+) -> SearchResults:
+    """Documents matching the filters only, by issued date (``search_docfts`` order)."""
+    if meta is None:
+        raise QueryError("The search is empty; type a word or a number, or choose a filter.")
+    cap = max(LIST_COUNT_CAP, query.offset + query.limit)
+    total = conn.execute(
+        "SELECT COUNT(*) FROM (SELECT rowid FROM search_docfts WHERE search_docfts MATCH :m "
+        "LIMIT :cap)",
+        {"m": meta, "cap": cap + 1},
+    ).fetchone()[0]
+    if query.sort == "date_desc":
+        keys = _newest_first(conn, query, meta)
+    else:
+        keys = [
+            r[0]
+            for r in conn.execute(
+                "SELECT rowid FROM search_docfts WHERE search_docfts MATCH :m "
+                "ORDER BY rowid LIMIT :limit OFFSET :offset",
+                {"m": meta, "limit": query.limit, "offset": query.offset},
+            )
+        ]
+    ids = [k & ID_MASK for k in keys]
+    rows = documents(conn, ids, filters)
+    firsts = first_pages(conn, [d for d in ids if d in rows])
+    hits = tuple(
+        document_hit(rows[d], firsts.get(d, ()), exact=False, score=0.0) for d in ids if d in rows
+    )
+    return SearchResults(total=min(int(total), cap), hits=hits, total_exact=total <= cap)
+
+
+def _newest_first(conn: sqlite3.Connection, query: SearchQuery, meta: str) -> list[int]:
+    """The sort keys of a date-descending page: newest first, then the undated documents
+    (whose keys are the largest)."""
+    select = "SELECT rowid FROM search_docfts WHERE search_docfts MATCH :m"
+    page = {"m": meta, "limit": query.limit, "offset": query.offset}
+    undated = UNDATED << ID_BITS
+    keys = [
+        r[0]
+        for r in conn.execute(
+            f"{select} AND rowid < :u ORDER BY rowid DESC LIMIT :limit OFFSET :offset",
+            {**page, "u": undated},
+        )
+    ]
+    if len(keys) < query.limit:
+        dated = conn.execute(
+            f"SELECT COUNT(*) FROM ({select} AND rowid < :u)", {"m": meta, "u": undated}
+        ).fetchone()[0]
+        keys += [
+            r[0]
+            for r in conn.execute(
+                f"{select} AND rowid >= :u ORDER BY rowid LIMIT :limit OFFSET :offset",
+                {
+                    "m": meta,
+                    "u": undated,
+                    "limit": query.limit - len(keys),
+                    "offset": max(0, query.offset - dated),
+                },
+            )
+        ]
+    return keys

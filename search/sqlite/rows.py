@@ -1,0 +1,125 @@
+"""How pages and documents become rows of the SQLite index: FTS values, filter tokens, sort keys.
+
+A document's filter tokens (``meta_tokens``) are one FTS5 token each, so the chosen filters and
+access are part of the same MATCH as the words. ``search_docfts`` rows are keyed by
+``sort_key`` (issued date, then document id), so listing by filters is already in date order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from search.contract import PageEntry
+from search.folding import fold_normalized, lower_normalized
+from search.keys import ISO_DATE, field_key, record_key
+from search.query import number_key, tokenize
+
+__all__ = [
+    "ID_BITS",
+    "ID_MASK",
+    "UNDATED",
+    "document_row",
+    "fts_row",
+    "hex_token",
+    "meta_tokens",
+    "sort_key",
+]
+
+UNDATED = 99_999_999  # date part of the sort key of a document without an issued date
+ID_BITS = 32  # document ids are below 2**32 (the low bits of the sort key)
+ID_MASK = (1 << 32) - 1
+
+
+def fts_row(page_id: int, text: str, meta: str) -> tuple[int, str, str, str]:
+    """(page id, exact, folded, meta) values of a normalised page text.
+
+    ``exact`` holds each accented word once (whitespace-separated pieces holding a non-ASCII
+    character, lower-cased, first occurrence order): the exact tier only asks whether a page
+    has an accented word, the folded column carries positions for phrases. Half the tokens
+    of the full text, so the index builds about twice as fast.
+    """
+    # A set: the order of a contentless row's tokens does not matter to FTS5 (not even to
+    # delete it), only which tokens and how many.
+    exact = " ".join([w for w in set(lower_normalized(text).split()) if not w.isascii()])
+    return page_id, exact, fold_normalized(text), meta
+
+
+def hex_token(text: str) -> str:
+    """``text`` as hex digits of its UTF-8 bytes: any value as one exact FTS5 token body."""
+    return text.encode("utf-8").hex()
+
+
+def meta_tokens(
+    type_code: str,
+    type_name: str,
+    organ: str,
+    issued: str,
+    fonds: str,
+    record: str,
+    unit: str,
+    access: str,
+) -> str:
+    """Filter tokens of a document, one FTS5 token each (ASCII letters and digits).
+
+    ``c``/``n`` type code/name key, ``o`` + each folded word of the organ (in order, so a
+    phrase matches consecutive words), ``y``/``m``/``d`` issue year/month/day, ``f`` fonds,
+    ``r`` record, ``a`` access mode, ``v`` + unit for conditional ('02') documents, ``g`` +
+    "FONDS/RECORD" (explicit grants). Free-form values are hex-encoded, so tokens are exact.
+    """
+    tokens = [f"c{hex_token(field_key(type_code))}", f"n{hex_token(field_key(type_name))}"]
+    tokens += [f"o{w}" for _, w in tokenize(organ)]
+    if ISO_DATE.fullmatch(issued):
+        digits = issued.replace("-", "")
+        tokens.append(f"y{digits[:4]}")
+        if len(digits) >= 6:
+            tokens.append(f"m{digits[:6]}")
+        if len(digits) == 8:
+            tokens.append(f"d{digits}")
+    tokens += [
+        f"f{hex_token(fonds.strip())}",
+        f"r{hex_token(record.strip())}",
+        f"a{hex_token(access)}",
+    ]
+    if access == "02":
+        tokens.append(f"v{hex_token(unit.strip())}")
+    tokens.append(f"g{hex_token(record_key(fonds, record))}")
+    return " ".join(tokens)
+
+
+def sort_key(issued: str, document_id: int) -> int:
+    """The ``search_docfts`` rowid: issued date (YYYYMMDD, undated last), then document id."""
+    day = UNDATED
+    if ISO_DATE.fullmatch(issued):
+        day = int(issued.replace("-", "").ljust(8, "0"))
+    return (day << ID_BITS) | document_id
+
+
+def document_row(entry: PageEntry) -> tuple[Any, ...]:
+    """The ``search_documents`` row of an entry's document (its ``meta`` last)."""
+    return (
+        entry.document_id,
+        entry.number,
+        number_key(entry.number),
+        entry.type_code,
+        field_key(entry.type_code),
+        entry.type_name,
+        field_key(entry.type_name),
+        entry.organ,
+        field_key(entry.organ),
+        entry.issued,
+        entry.title,
+        entry.record,
+        entry.fonds,
+        entry.unit,
+        entry.access,
+        meta_tokens(
+            entry.type_code,
+            entry.type_name,
+            entry.organ,
+            entry.issued,
+            entry.fonds,
+            entry.record,
+            entry.unit,
+            entry.access,
+        ),
+    )
