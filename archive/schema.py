@@ -134,6 +134,8 @@ page = Table(
     Column("ocr_engine", String(100)),
     Column("languages", String(100)),
     Column("mean_conf", Float),
+    Column("words_corrected", Integer),  # words the post-correction changed
+    Column("processing", JSON),  # preparation applied and why, correction facts
     Column("text", Text),
     Column("ocr_file_id", ForeignKey("stored_file.id")),
     Column("work_path", Text),  # the prepared image waiting for packaging
@@ -142,6 +144,7 @@ page = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("document_id", "seq"),
     Index("ix_page_state", "batch_id", "state"),
+    Index("ix_page_mean_conf", "mean_conf"),
 )
 
 event = Table(
