@@ -51,3 +51,37 @@ class Progress(CatalogCore):
                 q = q.where(t.document.c.batch_id == batch_id)
             rows = conn.execute(q).mappings().all()
         return [dict(r) for r in rows]
+
+    def low_confidence_pages(
+        self, threshold: float, *, batch_id: int | None = None, limit: int = 200
+    ) -> list[dict[str, Any]]:
+        """Recognised pages whose mean OCR confidence is under ``threshold`` (0-100), worst
+        first: candidates for rescanning, with what was done to them."""
+        with self.tx() as conn:
+            q = (
+                select(
+                    t.page.c.id.label("page"),
+                    t.page.c.seq,
+                    t.page.c.mean_conf,
+                    t.page.c.words_corrected,
+                    t.page.c.processing,
+                    t.document.c.id.label("document"),
+                    t.document.c.name.label("document_name"),
+                    t.record.c.code.label("record"),
+                    t.batch.c.name.label("batch"),
+                )
+                .join(t.document, t.document.c.id == t.page.c.document_id)
+                .join(t.record, t.record.c.id == t.document.c.record_id)
+                .join(t.batch, t.batch.c.id == t.page.c.batch_id)
+                .where(
+                    t.page.c.mean_conf.is_not(None),
+                    t.page.c.mean_conf < threshold,
+                    t.page.c.text_source == "ocr",
+                )
+                .order_by(t.page.c.mean_conf, t.page.c.id)
+                .limit(limit)
+            )
+            if batch_id is not None:
+                q = q.where(t.page.c.batch_id == batch_id)
+            rows = conn.execute(q).mappings().all()
+        return [dict(r) for r in rows]

@@ -138,16 +138,28 @@ def _time_left(b: dict[str, Any]) -> str:
 @click.command()
 @click.option("--batch", "batch_id", type=int, help="Only this batch.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option(
+    "--low-confidence",
+    is_flag=True,
+    help="List pages read with a mean confidence under SOHOA_LOW_CONFIDENCE (to rescan).",
+)
 @boundary
-def status(batch_id: int | None, as_json: bool) -> None:
+def status(batch_id: int | None, as_json: bool, low_confidence: bool) -> None:
     """Each batch: pages per state, rate, estimated time left, failures and their reasons."""
     from sohoa.services import batches
 
-    ctx = open_ctx(load_settings())
+    settings = load_settings()
+    ctx = open_ctx(settings)
     try:
-        rows = batches.batch_status(ctx, batch_id=batch_id)
+        if low_confidence:
+            pages = batches.low_confidence(ctx, batch_id=batch_id)
+        else:
+            rows = batches.batch_status(ctx, batch_id=batch_id)
     finally:
         ctx.close()
+    if low_confidence:
+        _print_low_confidence(pages, settings.low_confidence, as_json=as_json)
+        return
     if as_json:
         print_json(rows)
         return
@@ -172,6 +184,30 @@ def status(batch_id: int | None, as_json: bool) -> None:
     for b in rows:
         for f in b["failures"]:
             out.print(f"[red]batch {b['batch']}:[/] {escape(f['error'] or f['document'])}")
+
+
+def _print_low_confidence(pages: list[dict[str, Any]], threshold: float, *, as_json: bool) -> None:
+    if as_json:
+        print_json(pages)
+        return
+    if not pages:
+        out.print(f"no page was read with a mean confidence under {threshold:g}")
+        return
+    table = Table(title=f"pages under confidence {threshold:g}: rescan or check them")
+    for col in ("page", "record", "document", "p.", "confidence", "corrected", "prepared"):
+        table.add_column(col)
+    for p in pages:
+        applied = ((p["processing"] or {}).get("preparation") or {}).get("applied") or []
+        table.add_row(
+            str(p["page"]),
+            escape(p["record"]),
+            escape(p["document_name"]),
+            str(p["seq"]),
+            f"{p['mean_conf']:.1f}",
+            "" if p["words_corrected"] is None else str(p["words_corrected"]),
+            ", ".join(applied),
+        )
+    out.print(table)
 
 
 @click.command()

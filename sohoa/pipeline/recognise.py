@@ -126,6 +126,7 @@ def _store_reading(ctx: Context, doc_id: int, seq: int, result: ocr.OcrResult) -
 def _facts(ctx: Context, reading: _Reading, ocr_file_id: int) -> dict[str, Any]:
     """The page's catalog columns once recognised."""
     prepared, result = reading.prepared, reading.result
+    processing = processing_facts(result)
     return {
         "dpi": reading.dpi,
         "width": prepared.image.width,
@@ -137,10 +138,28 @@ def _facts(ctx: Context, reading: _Reading, ocr_file_id: int) -> dict[str, Any]:
         "ocr_engine": result.engine,
         "languages": result.languages,
         "mean_conf": result.mean_conf,
+        "words_corrected": processing.get("words_corrected"),
+        "processing": processing or None,
         "text": result.text,
         "ocr_file_id": ocr_file_id,
         "work_path": str(reading.work.relative_to(ctx.home)),
     }
+
+
+def processing_facts(result: ocr.OcrResult) -> dict[str, Any]:
+    """What was done to a page before and after recognition, as stored in the catalog: the
+    preparation steps applied (and why), the words the post-correction changed."""
+    facts: dict[str, Any] = {}
+    preparation = result.extra.get("preparation")
+    if preparation:
+        facts["preparation"] = {
+            "applied": list(preparation.get("applied", [])),
+            "reasons": dict(preparation.get("reasons", {})),
+        }
+    correction = result.extra.get("correction")
+    if correction is not None:
+        facts["words_corrected"] = int(correction.get("changed", 0))
+    return facts
 
 
 def _recognise_claimed(ctx: Context, page_id: int, job: dict) -> int | None:

@@ -93,3 +93,12 @@ def queue_retry(ctx: Context, *, actor: str) -> dict[str, Any]:
         queue_unfinished(ctx)
         queued = True
     return {**counts, "queued": queued}
+
+
+def low_confidence(
+    ctx: Context, *, batch_id: int | None = None, limit: int = 200
+) -> list[dict[str, Any]]:
+    """Pages read with a mean confidence under ``SOHOA_LOW_CONFIDENCE``, worst first."""
+    return ctx.catalog.low_confidence_pages(
+        ctx.settings.low_confidence, batch_id=batch_id, limit=limit
+    )

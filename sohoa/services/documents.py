@@ -92,6 +92,11 @@ def _page_rows(conn: Any, doc_id: int) -> list[dict[str, Any]]:
                 t.page.c.dpi,
                 t.page.c.mean_conf,
                 t.page.c.error,
+                t.page.c.rotation,
+                t.page.c.skew,
+                t.page.c.text_source,
+                t.page.c.words_corrected,
+                t.page.c.processing,
             )
             .where(t.page.c.document_id == doc_id)
             .order_by(t.page.c.seq)

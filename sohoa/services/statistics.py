@@ -132,5 +132,9 @@ def dashboard(ctx: Context) -> dict[str, Any]:
         "per_fonds": figures["per_fonds"],
         "batches": batches(catalog),
         "failures": failed_pages(catalog),
+        "low_confidence": {
+            "threshold": ctx.settings.low_confidence,
+            "pages": catalog.low_confidence_pages(ctx.settings.low_confidence, limit=50),
+        },
         "series": series(catalog),
     }

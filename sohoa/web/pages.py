@@ -162,12 +162,18 @@ def document_page(
     events.log_event(ctx, "document_viewed", user, document_id=doc_id)
     page = min(page, max(1, len(doc["pages"])))
     fields = doc.get("fields") or {}
+    threshold = ctx.settings.low_confidence
+    low = [
+        p["seq"] for p in doc["pages"] if p["mean_conf"] is not None and p["mean_conf"] < threshold
+    ]
     return render(
         request,
         "document.html",
         doc=doc,
         page_no=page,
         fields=fields,
+        low_confidence=threshold,
+        low_pages=low,
         events=events.document_events(ctx, doc_id),
     )
 
