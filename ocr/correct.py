@@ -37,7 +37,7 @@ from ocr.types import OcrResult, TextLine, Word
 __all__ = ["MIN_CONF", "correct_result", "correct_words"]
 
 #: Words read with at least this confidence (0-100) that are valid syllables are kept as read.
-MIN_CONF = 85.0
+MIN_CONF = 95.0
 #: log10 score lost per mark changed: a change must make the context about 10x likelier.
 CHANGE_PENALTY = 1.0
 #: How much better (log10) than the word as read a replacement must score.

@@ -105,8 +105,8 @@ def _split_marks(token: str) -> tuple[str, int, list[int]] | None:
     where: list[int] = []
     for ch in unicodedata.normalize("NFD", token.lower()):
         if ch in _TONE_OF:
-            if not letters or (tone and tone != _TONE_OF[ch]):
-                return None
+            if not letters or letters[-1] not in _VOWELS or (tone and tone != _TONE_OF[ch]):
+                return None  # a tone on a consonant, or two different tones
             tone = _TONE_OF[ch]
             where.append(len(letters) - 1)
         elif ch in _LETTER_MARKS:

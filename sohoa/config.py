@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     force_ocr: bool = Field(False, description="OCR PDF pages that already carry text")
     fonds: str = Field("default", description="fonds code used when --fonds is not given")
     thresholding: int | None = Field(None, description="tesseract thresholding_method (2=Sauvola)")
+    correct: bool = Field(
+        True, description="correct low-confidence Vietnamese words' marks after OCR"
+    )
     # The summary and the signer's name by default: without their re-read the metadata bench
     # had wrong summaries and names that no check flagged; together they cost ~0.8 CPU s per
     # document (every box, "all", ~2.3 s), per document, not per page.
