@@ -21,6 +21,7 @@ from pathlib import Path
 
 import ocr
 from ocr.correct import MIN_CONF
+from ocr.syllable_model import read_model
 from sohoa.synthetic.degrade import degrade
 from sohoa.synthetic.typeset import paragraph_page
 
@@ -84,11 +85,12 @@ def main() -> int:
     parser.add_argument("--min-conf", type=float, default=MIN_CONF)
     parser.add_argument("--dpi", type=int, default=300, help="resolution pages are drawn at")
     parser.add_argument("--noise", type=float, default=14.0, help="grey noise (0-255 sd)")
+    parser.add_argument("--model", type=Path, help="a model file (default: the shipped one)")
     parser.add_argument("--show", action="store_true", help="print each change")
     args = parser.parse_args()
     cache = args.cache / args.text_file.stem
     cache.mkdir(parents=True, exist_ok=True)
-    model = ocr.load_model()
+    model = read_model(args.model) if args.model else ocr.load_model()
     totals = {"before": 0.0, "after": 0.0, "words": 0, "changed": 0, "right": 0, "cpu": 0.0}
     print("page  words  WER raw  WER corrected  changed  right  CPU s")
     for n, paragraphs in enumerate(_pages(args.text_file, args.pages)):

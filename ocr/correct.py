@@ -5,8 +5,10 @@ Tesseract's ``vie`` model confuses marks (``hoă`` for ``hoà``, ``d`` for ``đ`
 that are not valid syllables, lists the valid syllables reachable by changing marks only
 (``ocr.syllables.candidates``), and picks the one the syllable bigram model likes best next to
 its neighbours, minus a penalty for each mark changed. A word is kept when no candidate is
-clearly better. Only marks ever change, so a corrected word folds (accents removed, đ → d)
-to the same letters as the raw one and accent-insensitive search finds both.
+clearly better; a valid syllable is only replaced by one seen next to one of its neighbours
+(a frequent word never pushes out a rare one, e.g. a place name, on frequency alone). Only
+marks ever change, so a corrected word folds (accents removed, đ → d) to the same letters as
+the raw one and accent-insensitive search finds both.
 
 Left alone: numbers, dates, document symbols (``141/KH-UBND``), e-mail addresses and URLs
 (anything that is not letters between its punctuation), Roman numerals, words that do not
@@ -42,7 +44,7 @@ MIN_CONF = 95.0
 CHANGE_PENALTY = 1.0
 #: How much better (log10) than the word as read a replacement must score.
 MARGIN = 0.5
-_MAX_CHANGES_VALID = 2  # marks changed at most in a word that is already a syllable
+_MAX_CHANGES_VALID = 3  # marks changed at most in a word that is already a syllable ("doi")
 _MAX_CHANGES_INVALID = 4  # ... in one that is not ("duoc" -> "được")
 
 _SPLIT = re.compile(r"^(\W*)(.*?)(\W*)$", re.DOTALL)
@@ -126,6 +128,13 @@ def _right_key(slots: list[_Slot], i: int) -> str | None:
     return None if following.key == OTHER else following.key
 
 
+def _in_context(model: SyllableModel, left: str, word: str, right: str | None) -> bool:
+    """Whether ``word`` was seen next to one of its (syllable) neighbours."""
+    return (left != BREAK and (left, word) in model.bigrams) or (
+        right not in (None, BREAK) and (word, right) in model.bigrams
+    )
+
+
 def _score(model: SyllableModel, left: str, word: str, right: str | None) -> float:
     score = model.bigram(left, word)
     if right is not None:
@@ -155,7 +164,10 @@ def _choose(model: SyllableModel, slot: _Slot, left: str, right: str | None) -> 
     limit = _MAX_CHANGES_VALID if valid else _MAX_CHANGES_INVALID
     best: tuple[float, Syllable] | None = None
     for syl, changes in candidates(slot.core, max_changes=limit):
-        score = _score(model, left, render(syl), right) - CHANGE_PENALTY * changes
+        word = render(syl)
+        if valid and changes and not _in_context(model, left, word, right):
+            continue  # a word as read is only replaced by one its neighbours were seen with
+        score = _score(model, left, word, right) - CHANGE_PENALTY * changes
         if best is None or score > best[0]:
             best = (score, syl)
     if best is None:

@@ -6,14 +6,23 @@ errors tesseract's ``vie`` model makes put in by hand and given a low confidence
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import pdfplumber
 import pytest
 
 import ocr
+import search
 from ocr.correct import MIN_CONF, correct_result
 from ocr.types import OcrResult, TextLine, Word
 from search import fold
+from sohoa import pipeline
+from sohoa.config import load_settings
+from tests.batches import short_page
 
 CORPUS = Path(ocr.__file__).parent / "data" / "corpus"
 LOW = 40.0  # a confidence well below the threshold
@@ -197,3 +206,61 @@ def test_model_counts_pool_both_placements() -> None:
     assert model.bigram("cộng", "hòa") > model.bigram("cộng", "hóa")
     assert "luat-giao-dich-dien-tu.txt" not in model.sources
     assert sorted(model.sources) == ["luat-cong-nghe-thong-tin.txt", "luat-thong-ke.txt"]
+
+
+def test_setting_turns_correction_off(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert load_settings(home=tmp_path).correct is True
+    monkeypatch.setenv("SOHOA_CORRECT", "0")
+    assert load_settings(home=tmp_path).correct is False
+
+
+# Statute sentences with marks dropped by hand: tesseract reads them as printed, and the
+# words are not syllables ("duoc", "quyet"), so the corrector must fix them on any reading.
+PRINTED = (
+    "Thông tin thống kê duoc quy định trong chế độ báo cáo thống kê. "
+    "Cơ quan nhà nước có thẩm quyền quyet định chương trình điều tra thống kê."
+)
+
+
+@pytest.mark.slow
+def test_ingest_keeps_raw_and_corrected_and_finds_both(tmp_path: Path) -> None:
+    """A generated page through `sohoa ingest`: OCR JSON, catalog text, PDF/A text, search."""
+    batch = tmp_path / "lo-correct"
+    (batch / "HS-01").mkdir(parents=True)
+    short_page(PRINTED).save(batch / "HS-01" / "tb.png", dpi=(300, 300))
+    home = tmp_path / "home"
+    env = {**os.environ, "SOHOA_HOME": str(home), "SOHOA_WORKERS": "1"}
+    run = subprocess.run(
+        [sys.executable, "-m", "sohoa", "ingest", str(batch), "--no-progress"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    (ocr_json,) = (home / "ocr").rglob("*.json")
+    data = json.loads(ocr_json.read_text(encoding="utf-8"))
+    correction = data["extra"]["correction"]
+    raws = [raw for _, _, raw in correction["raw"]]
+    assert "duoc" in raws and "quyet" in raws
+    assert correction["changed"] == len(correction["raw"])
+    assert "duoc" in data["extra"]["raw_text"]
+    reading = OcrResult.from_dict(data)
+    assert "được quy định" in reading.text and "quyết định" in reading.text
+    assert "duoc" not in reading.text
+    # the PDF/A text layer carries the corrected words
+    (pdf,) = (home / "pdfa").rglob("*.pdf")
+    with pdfplumber.open(pdf) as doc:
+        layer = " ".join(page.extract_text() or "" for page in doc.pages)
+    assert "được" in layer and "duoc" not in layer
+    ctx = pipeline.open_context(load_settings(home=home))
+    try:
+        for text in ("duoc quy dinh", "quyet", "được quy định", "quyết định", "dược"):
+            found = ctx.index.search(search.SearchQuery(text=text))
+            assert found.total == 1, text
+        exact = ctx.index.search(search.SearchQuery(text="được"))
+        assert exact.hits[0].exact
+        snippet = exact.hits[0].pages[0].snippet
+        assert "[[được]]" in snippet and "duoc" not in snippet
+    finally:
+        ctx.close()
