@@ -1,14 +1,16 @@
 """Post-correction of a Vietnamese reading: marks fixed by the syllable set and its context.
 
 Tesseract's ``vie`` model confuses marks (``hoă`` for ``hoà``, ``d`` for ``đ``, ``u`` for
-``ư``, dropped tones). ``correct_result`` looks again at the words whose confidence is low or
-that are not valid syllables, lists the valid syllables reachable by changing marks only
-(``ocr.syllables.candidates``), and picks the one the syllable bigram model likes best next to
-its neighbours, minus a penalty for each mark changed. A word is kept when no candidate is
-clearly better; a valid syllable is only replaced by one seen next to one of its neighbours
-(a frequent word never pushes out a rare one, e.g. a place name, on frequency alone). Only
-marks ever change, so a corrected word folds (accents removed, đ → d) to the same letters as
-the raw one and accent-insensitive search finds both.
+``ư``, dropped tones). ``correct_result`` looks again at the words whose confidence is low,
+that are not valid syllables, or that carry no mark at all (tesseract drops every mark of a
+word at a confidence as high as any other: ``va`` for ``và``, ``dung`` for ``dụng``). It lists
+the valid syllables reachable by changing marks only (``ocr.syllables.candidates``) and picks
+the one the syllable bigram model likes best next to its neighbours, minus a penalty for each
+mark changed. A word is kept when no candidate is clearly better; a valid syllable is only
+replaced by one seen next to one of its neighbours (a frequent word never pushes out a rare
+one, e.g. a place name, on frequency alone). Only marks ever change, so a corrected word
+folds (accents removed, đ → d) to the same letters as the raw one and accent-insensitive
+search finds both.
 
 Left alone: numbers, dates, document symbols (``141/KH-UBND``), e-mail addresses and URLs
 (anything that is not letters between its punctuation), Roman numerals, words that do not
@@ -200,11 +202,14 @@ def correct_words(
         syl = slot.syllable
         if syl is not None:
             misplaced = slot.core.lower() not in spellings(syl)
-            if slot.conf >= min_conf and not misplaced:
+            # A word without a single mark is how tesseract drops them ("quyet", "va"): it is
+            # looked at again however sure tesseract was.
+            unsure = slot.conf < min_conf or slot.core.isascii()
+            if not unsure and not misplaced:
                 continue
             if case_of(slot.core) == "title" and not _sentence_start(slots, i):
                 continue  # a name inside a sentence
-            if misplaced and slot.conf >= min_conf:
+            if misplaced and not unsure:
                 choice: Syllable | None = syl
             else:
                 choice = _choose(model, slot, _left_key(slots, i, keys), _right_key(slots, i))

@@ -149,14 +149,24 @@ def test_names_inside_a_sentence_are_kept_even_when_unsure() -> None:
 
 
 def test_confident_valid_words_are_untouched() -> None:
-    text = "Luật này quy dinh về hoạt động thong kê"
+    text = "do cơ quan nhà nước có thám quyền ban hành"
     assert corrected(text, low=set()) == text
-    assert corrected(text, low={"dinh"}) == "Luật này quy định về hoạt động thong kê"
+    assert corrected(text, low={"thám"}) == "do cơ quan nhà nước có thẩm quyền ban hành"
+
+
+def test_words_without_any_mark_are_looked_at_however_confident() -> None:
+    """Tesseract drops every mark of a word at a confidence as high as any other."""
+    text = "Luật này quy dinh về hoạt động thong kê, sử dụng thông tin thống kê nha nước;"
+    assert corrected(text, low=set()) == (
+        "Luật này quy định về hoạt động thống kê, sử dụng thông tin thống kê nhà nước;"
+    )
+    kept = "quy định về nội dung của trang thông tin"  # unmarked and right: kept
+    assert corrected(kept, low=set()) == kept
 
 
 def test_threshold_is_a_parameter() -> None:
-    result = reading("những quy dinh và hướng dẫn", conf=MIN_CONF - 1)
-    assert correct_result(result).text == "những quy định và hướng dẫn"
+    result = reading("cơ quan nhà nước có thám quyền ban hành", conf=MIN_CONF - 1)
+    assert correct_result(result).text == "cơ quan nhà nước có thẩm quyền ban hành"
     assert correct_result(result, min_conf=MIN_CONF - 2).text == result.text
 
 
