@@ -135,6 +135,8 @@ def test_a_paragraph_of_statute_text_comes_out_identical() -> None:
         "Luật số: 89/2015/QH13 gồm 12 chương, 73 điều; Chương IV, Điều XII",
         "báo cáo gửi ông Nguyễn Văn Thắng và bà Lê Thị Hoa, Sở Tài chính",
         "phần mềm Microsoft Windows, software open source và website",
+        "the software can be used to test the data on line",  # English that spells syllables
+        "ỦY BAN NHÂN DÂN TỈNH PHÚ THỌ",  # a place name in an upper-case header
         "liên hệ vanthu@ubnd.gov.vn hoặc https://thongke.gov.vn/du-lieu trước ngày",
         "(thống kê), “dữ liệu”; thông tin... [hành chính]!",
     ],
