@@ -7,7 +7,8 @@ Renders the first paragraphs of TEXT_FILE (UTF-8, one paragraph a line) as A4 pa
 them with ``ocr.recognise_page`` (deskew + tesseract vie+eng), and prints per page the WER of
 the raw reading and of the corrected one against the rendered text, the words changed, how many of
 them were right, and the CPU seconds the correction took. Readings are cached as JSON in
-``--cache`` so that later runs only redo the correction. Prints figures; it is not a test.
+``--cache`` (``bench/out/correct``) so that later runs only redo the correction. Prints
+figures; it is not a test.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("text_file", type=Path)
     parser.add_argument("--pages", type=int, default=4)
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/sohoa-correct-bench"))
+    parser.add_argument("--cache", type=Path, default=Path("bench/out/correct"))
     parser.add_argument("--min-conf", type=float, default=MIN_CONF)
     parser.add_argument("--dpi", type=int, default=300, help="resolution pages are drawn at")
     parser.add_argument("--noise", type=float, default=14.0, help="grey noise (0-255 sd)")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from errors import InputError
+from ocr.syllable_model import BREAK, OTHER, count_text, read_model, save_model
 from ocr.syllables import (
     apply_case,
     candidates,
@@ -154,3 +158,19 @@ def test_case_is_kept() -> None:
         "lower",
     ]
     assert apply_case("được", "title") == "Được" and apply_case("được", "upper") == "ĐƯỢC"
+
+
+def test_model_is_trained_and_read_back(tmp_path: Path) -> None:
+    model = count_text(["Luật này quy định về thống kê; Luật số 89/2015/QH13.", "Cộng hoà"])
+    assert model.count("luật") == 2 and model.count("hòa") == 1
+    assert model.bigrams[("quy", "định")] == 1
+    assert model.bigrams[(BREAK, "luật")] == 2  # each text and clause starts after a break
+    assert model.count(OTHER) == 3  # 89, 2015, QH13
+    path = tmp_path / "m.json.gz"
+    save_model(model, path)
+    again = read_model(path)
+    assert again.unigrams == model.unigrams and again.bigrams == model.bigrams
+    assert again.bigram("quy", "định") > again.bigram("quy", "thống")
+    path.write_bytes(b"not gzip")
+    with pytest.raises(InputError, match="m.json.gz"):
+        read_model(path)
