@@ -26,6 +26,8 @@ from ocr.syllable_model import read_model
 from sohoa.synthetic.degrade import degrade
 from sohoa.synthetic.typeset import paragraph_page
 
+_PUNCT = ".,;:!?()[]\"'“”…"
+
 
 def _words(text: str) -> list[str]:
     return unicodedata.normalize("NFC", text).split()
@@ -99,12 +101,12 @@ def main() -> int:
         start = time.process_time()
         fixed = ocr.correct_result(result, model=model, min_conf=args.min_conf)
         cpu = time.process_time() - start
-        truth_words = set(_words(truth))
+        truth_words = {w.strip(_PUNCT) for w in _words(truth)}
         raw = fixed.extra["correction"]["raw"]
         right = 0
         for li, wi, before in raw:
             after = fixed.lines[li].words[wi].text
-            ok = after in truth_words and before not in truth_words
+            ok = after.strip(_PUNCT) in truth_words and before.strip(_PUNCT) not in truth_words
             right += ok
             if args.show:
                 print(f"    {before!r} -> {after!r}{'' if ok else '  (?)'}")
