@@ -1,9 +1,11 @@
 """Image work and recognition: orientation, deskew, tesseract."""
 
+from ocr.correct import correct_result
 from ocr.deskew import deskew, estimate_skew
 from ocr.orient import rotate_array_clockwise, rotate_clockwise
 from ocr.prepare import PreparedPage, is_blank, prepare_page
 from ocr.recognise import REREAD_SCALE, orientation_suspect, read_region, recognise_page
+from ocr.syllable_model import SyllableModel, load_model
 from ocr.tesseract import detect_orientation, run_ocr, tesseract_version
 from ocr.types import OcrResult, TextLine, Word
 
@@ -12,12 +14,15 @@ __all__ = [
     "read_region",
     "OcrResult",
     "PreparedPage",
+    "SyllableModel",
     "TextLine",
     "Word",
+    "correct_result",
     "deskew",
     "detect_orientation",
     "estimate_skew",
     "is_blank",
+    "load_model",
     "orientation_suspect",
     "prepare_page",
     "recognise_page",

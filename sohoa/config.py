@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     low_confidence: float = Field(
         70.0, ge=0, le=100, description="pages read with a lower mean confidence: rescan list"
     )
+    correct: bool = Field(
+        True, description="correct low-confidence Vietnamese words' marks after OCR"
+    )
     # The summary and the signer's name by default: without their re-read the metadata bench
     # had wrong summaries and names that no check flagged; together they cost ~0.8 CPU s per
     # document (every box, "all", ~2.3 s), per document, not per page.

@@ -1,7 +1,9 @@
 """The recognise stage: one page loaded, prepared (orientation, deskew) and read by OCR.
 
 A PDF page that carries text keeps it (no OCR); every other page goes through
-``ocr.recognise_page``. The prepared image waits under ``work/`` for the package stage and
+``ocr.recognise_page`` and, with ``SOHOA_CORRECT`` on, ``ocr.correct_result``: the JSON keeps
+the raw words in ``extra["correction"]``, the catalog text (hence the index and the PDF/A text
+layer) is the corrected one. The prepared image waits under ``work/`` for the package stage and
 the reading is stored as JSON under ``ocr/``.
 """
 
@@ -97,6 +99,8 @@ def _read_page(ctx: Context, page_id: int, job: dict) -> _Reading:
         osd_timeout=s.osd_timeout,
         thresholding=s.thresholding,
     )
+    if reading is not None and s.correct:
+        reading = ocr.correct_result(reading)
     result = reading or ocr.OcrResult(
         lines=(),
         width=prepared.image.width,
