@@ -374,3 +374,61 @@ def test_abandoned_sessions_are_cleaned_up(tmp_path: Path) -> None:
         assert not (ctx.home / "uploads" / old["id"]).exists()
     finally:
         ctx.close()
+
+
+# ------------------------------------------------------------------------- in the browser
+
+
+@pytest.mark.browser
+def test_a_folder_uploaded_from_chromium_resumes_after_a_drop_and_is_archived(
+    server, tmp_path: Path, home: Path, web
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base, _port = server
+    folder = tmp_path / "lo-trinh-duyet"
+    files = make_files(folder, {"HS-TD/vb1.pdf": "trinhduyetmot", "HS-TD/vb2.pdf": "trinhduyethai"})
+    dropped: list[str] = []
+
+    def drop_first_chunk(route: Any) -> None:
+        if not dropped and "offset=4096" in route.request.url:
+            dropped.append(route.request.url)
+            route.abort("connectionreset")  # the connection drops during a chunk
+        else:
+            route.continue_()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"]
+        )
+        try:
+            page = browser.new_context(base_url=base, locale="vi-VN").new_page()
+            page.set_default_timeout(60_000)
+            console: list[str] = []
+            page.on("console", lambda m: console.append(m.text))
+            page.on("pageerror", lambda e: console.append(str(e)))
+            page.goto("/login")
+            page.fill("#username", "staff")
+            page.fill("#password", PASSWORD)
+            page.click("#login-button")
+            page.wait_for_url("**/search**")
+            page.click('#main-nav a[href="/upload"]')
+            page.route("**/api/uploads/*/files/*", drop_first_chunk)
+            page.set_input_files("#folder-picker", folder)
+            page.click("#upload-button")
+            done = page.locator("#upload-done:not([hidden]), #upload-message.error")
+            done.first.wait_for()
+            assert page.is_visible("#upload-done"), (page.inner_text("#main"), console)
+            batch_id = int(page.inner_text("#batch-id"))
+            assert page.input_value("#batch-name") == "lo-trinh-duyet"
+            assert page.eval_on_selector("#batch-progress", "e => e.value === e.max")
+            states = page.eval_on_selector_all(".file-state", "els => els.map(e => e.textContent)")
+            assert states == ["đã nhận, mã SHA-256 khớp"] * 2
+            assert page.get_attribute("#batch-link", "href") == "/dashboard"
+        finally:
+            browser.close()
+    assert dropped, "the browser sent a second chunk that the test could drop"
+    upload_runner.wait_all(timeout=120)
+    assert documents_of(web["app"], batch_id) == {name: "indexed" for name in files}
+    for data in files.values():
+        assert stored_original(home, data) == data

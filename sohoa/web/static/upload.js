@@ -229,6 +229,12 @@
       : "Đã tải lên " + rows.length + " tệp.", rejected.length > 0);
   }
 
+  folderPicker.addEventListener("change", function () {
+    const first = folderPicker.files[0];
+    const top = first && first.webkitRelativePath ? first.webkitRelativePath.split("/")[0] : "";
+    if (top && !batchInput.value) batchInput.value = top;
+  });
+
   form.addEventListener("submit", async function (event) {
     event.preventDefault();
     const items = picked();
