@@ -118,6 +118,13 @@ def check_suffix(path: str) -> None:
     )
 
 
+def max_file_bytes(settings: Settings) -> tuple[int, str]:
+    """The largest file one may upload and the setting that says so (intake's own counts)."""
+    if settings.max_file_bytes < settings.upload_max_bytes:
+        return settings.max_file_bytes, "SOHOA_MAX_FILE_BYTES"
+    return settings.upload_max_bytes, "SOHOA_UPLOAD_MAX_BYTES"
+
+
 def check_files(files: Any, *, settings: Settings) -> list[dict[str, Any]]:
     """The list of files (path, size, sha256) checked against the limits; plain dicts."""
     if not isinstance(files, list) or not files:
@@ -127,6 +134,7 @@ def check_files(files: Any, *, settings: Settings) -> list[dict[str, Any]]:
             f"lô có {len(files)} tệp, nhiều hơn giới hạn {settings.upload_max_files} tệp "
             "(SOHOA_UPLOAD_MAX_FILES); hãy chia thành nhiều lô"
         )
+    limit, setting = max_file_bytes(settings)
     checked: list[dict[str, Any]] = []
     seen: set[str] = set()
     total = 0
@@ -140,10 +148,10 @@ def check_files(files: Any, *, settings: Settings) -> list[dict[str, Any]]:
             raise UploadError(f"tệp {path!r}: kích thước không hợp lệ")
         if size == 0:
             raise UploadError(f"tệp {path!r} rỗng (0 byte): hãy quét hoặc xuất lại tệp")
-        if size > settings.upload_max_bytes:
+        if size > limit:
             raise TooLarge(
-                f"tệp {path!r} ({_size_text(size)}) lớn hơn giới hạn "
-                f"{_size_text(settings.upload_max_bytes)} (SOHOA_UPLOAD_MAX_BYTES)"
+                f"tệp {path!r} ({_size_text(size)}) lớn hơn giới hạn {_size_text(limit)} "
+                f"({setting})"
             )
         sha = str(item.get("sha256") or "").strip().lower()
         if not _HEX64.fullmatch(sha):

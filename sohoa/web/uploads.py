@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.requests import ClientDisconnect
 
-from sohoa.services import uploads
+from sohoa.services import upload_files, uploads
 from sohoa.services.upload_files import OffsetConflict, TooLarge, UploadError
 from sohoa.web.responses import app_context, render
 from sohoa.web.security import StaffUser
@@ -66,7 +66,7 @@ def upload_page(request: Request, user: StaffUser) -> Response:
     return render(
         request,
         "upload.html",
-        max_bytes=settings.upload_max_bytes,
+        max_bytes=upload_files.max_file_bytes(settings)[0],
         max_session_bytes=settings.upload_max_session_bytes,
     )
 
