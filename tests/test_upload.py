@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from archive import accounts
 from archive import schema as t
+from errors import StorageError
 from sohoa import pipeline
 from sohoa.config import load_settings
 from sohoa.services import upload_runner, uploads
@@ -432,3 +433,31 @@ def test_a_folder_uploaded_from_chromium_resumes_after_a_drop_and_is_archived(
     assert documents_of(web["app"], batch_id) == {name: "indexed" for name in files}
     for data in files.values():
         assert stored_original(home, data) == data
+
+
+def test_a_damaged_scan_is_named_in_the_answer_and_finishing_again_goes_on(
+    web, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = make_files(tmp_path, {"HS-H/vb-tot.pdf": "tephong"})
+    files["HS-H/vb-hong.pdf"] = b"%PDF-1.7\n" + bytes(range(256)) * 40  # not a readable PDF
+    client = web["staff"]
+    session = open_session(client, "lo-tep-hong", describe(files))
+    for index, data in enumerate(files.values()):
+        assert send_file(client, session["id"], index, data).status_code == 200
+    real_intake = upload_runner.intake
+
+    def crash_once(*args: Any, **kwargs: Any) -> Any:
+        monkeypatch.setattr(upload_runner, "intake", real_intake)
+        raise StorageError("the disk went away during intake")
+
+    monkeypatch.setattr(upload_runner, "intake", crash_once)
+    with pytest.raises(StorageError):
+        client.post(f"/api/uploads/{session['id']}/finish")
+    assert client.get(f"/api/uploads/{session['id']}").json()["state"] == "received"
+    finished = client.post(f"/api/uploads/{session['id']}/finish")  # the client tries again
+    assert finished.status_code == 200, finished.text
+    rejected = finished.json()["rejected"]
+    assert [r["path"] for r in rejected] == ["HS-H/vb-hong.pdf"] and rejected[0]["error"]
+    upload_runner.wait_all(timeout=120)
+    states = documents_of(web["app"], finished.json()["batch_id"])
+    assert states == {"HS-H/vb-tot.pdf": "indexed", "HS-H/vb-hong.pdf": "failed"}

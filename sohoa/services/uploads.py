@@ -318,6 +318,8 @@ def _assemble(folder: Path, session: dict[str, Any], target: Path) -> None:
     if missing:
         shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
         raise InputError(f"chưa nhận đủ {len(missing)} tệp: {shown}; hãy gửi chúng trước")
+    if target.is_dir():  # moved before a crash, the session's state not yet saved
+        return
     staging = folder / "batch"
     try:
         staging.mkdir(exist_ok=True)
@@ -325,9 +327,10 @@ def _assemble(folder: Path, session: dict[str, Any], target: Path) -> None:
             dest = staging / entry["path"]
             dest.parent.mkdir(parents=True, exist_ok=True)
             part = folder / "parts" / f"{index}.part"
-            if entry["size"] == 0 or not part.exists():
+            if part.exists():
+                part.rename(dest)
+            elif not (dest.is_file() and dest.stat().st_size == entry["size"]):
                 raise InputError(f"{entry['path']}: không có dữ liệu; hãy gửi lại tệp")
-            part.rename(dest)
         for sub in sorted({p.parent for p in staging.rglob("*")} | {staging}):
             fsync_dir(sub)
         target.parent.mkdir(parents=True, exist_ok=True)
