@@ -425,7 +425,7 @@ def test_a_folder_uploaded_from_chromium_resumes_after_a_drop_and_is_archived(
             assert page.eval_on_selector("#batch-progress", "e => e.value === e.max")
             states = page.eval_on_selector_all(".file-state", "els => els.map(e => e.textContent)")
             assert states == ["đã nhận, mã SHA-256 khớp"] * 2
-            assert page.get_attribute("#batch-link", "href") == "/dashboard"
+            assert page.get_attribute("#batch-link", "href") == f"/dashboard#batch-{batch_id}"
         finally:
             browser.close()
     assert dropped, "the browser sent a second chunk that the test could drop"
@@ -461,3 +461,54 @@ def test_a_damaged_scan_is_named_in_the_answer_and_finishing_again_goes_on(
     upload_runner.wait_all(timeout=120)
     states = documents_of(web["app"], finished.json()["batch_id"])
     assert states == {"HS-H/vb-tot.pdf": "indexed", "HS-H/vb-hong.pdf": "failed"}
+
+
+@pytest.mark.browser
+def test_an_upload_cut_off_by_a_reload_goes_on_when_the_files_are_picked_again(
+    server, tmp_path: Path, home: Path, web
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base, _port = server
+    folder = tmp_path / "lo-tai-lai"
+    files = make_files(folder, {"HS-TL/vb1.pdf": "tailaimot"})
+    opened: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"]
+        )
+        try:
+            page = browser.new_context(base_url=base, locale="vi-VN").new_page()
+            page.set_default_timeout(60_000)
+            page.on(
+                "request",
+                lambda r: (
+                    r.method == "POST" and r.url.endswith("/api/uploads") and opened.append(r.url)
+                ),
+            )
+            page.goto("/login")
+            page.fill("#username", "staff")
+            page.fill("#password", PASSWORD)
+            page.click("#login-button")
+            page.wait_for_url("**/search**")
+            page.goto("/upload")
+            # the network goes down after the first chunk: the page keeps retrying
+            page.route(
+                "**/api/uploads/*/files/*?offset=4096", lambda r: r.abort("internetdisconnected")
+            )
+            page.set_input_files("#folder-picker", folder)
+            page.click("#upload-button")
+            page.locator(".file-state", has_text="mất kết nối").wait_for()
+            page.unroute("**/api/uploads/*/files/*?offset=4096")
+            page.reload()  # the staff member reloads the page and picks the same folder
+            page.set_input_files("#folder-picker", folder)
+            page.click("#upload-button")
+            page.wait_for_selector("#upload-done:not([hidden]), #upload-message.error")
+            assert page.is_visible("#upload-done"), page.inner_text("#main")
+            batch_id = int(page.inner_text("#batch-id"))
+        finally:
+            browser.close()
+    assert len(opened) == 1  # one session, resumed: not a second upload from zero
+    upload_runner.wait_all(timeout=120)
+    assert documents_of(web["app"], batch_id) == {"HS-TL/vb1.pdf": "indexed"}
+    assert stored_original(home, files["HS-TL/vb1.pdf"]) == files["HS-TL/vb1.pdf"]

@@ -196,20 +196,56 @@
     throw new Error(row.item.path + ": gửi ba lần vẫn không khớp mã SHA-256");
   }
 
-  async function upload(items) {
-    rows = items.map(addRow);
-    document.getElementById("upload-progress").hidden = false;
-    showTotals();
+  // An upload interrupted by a reload or a closed tab goes on when the same files are picked
+  // again: the session id is remembered under a key made of the batch name and the files.
+  function keyOf(items) {
+    return "sohoa-upload:" + batchInput.value + ":" + items.map(function (x) {
+      return x.path + "|" + x.file.size + "|" + x.file.lastModified;
+    }).join("/");
+  }
+  function remember(key, id) { try { localStorage.setItem(key, id); } catch (e) { /* full */ } }
+  function forget(key) { try { localStorage.removeItem(key); } catch (e) { /* private mode */ } }
+
+  async function resumed(key, count) {
+    let id = null;
+    try { id = localStorage.getItem(key); } catch (e) { id = null; }
+    if (!id) return null;
+    const answer = await send("GET", "/api/uploads/" + id);
+    if (answer.status === 200 && answer.body.state === "open" && answer.body.files.length === count) {
+      return answer.body;
+    }
+    forget(key);
+    return null;
+  }
+
+  async function opened(items) {
+    const earlier = await resumed(key, items.length);
+    if (earlier) {
+      rows.forEach(function (row, i) { setSent(row, earlier.files[i].received); });
+      return earlier;
+    }
     const files = [];
     for (const row of rows) {
       files.push({ path: row.item.path, size: row.item.file.size, sha256: await hashFile(row) });
       row.state.textContent = "chờ gửi";
     }
-    const opened = await send("POST", "/api/uploads",
+    const answer = await send("POST", "/api/uploads",
       JSON.stringify({ batch: batchInput.value, files: files }),
       { "Content-Type": "application/json" });
-    if (opened.status !== 201) throw new Error(detail(opened));
-    const session = opened.body;
+    if (answer.status !== 201) throw new Error(detail(answer));
+    remember(key, answer.body.id);
+    return answer.body;
+  }
+
+  let key = "";
+
+  async function upload(items) {
+    document.querySelector("#upload-files tbody").textContent = "";
+    rows = items.map(addRow);
+    document.getElementById("upload-progress").hidden = false;
+    showTotals();
+    key = keyOf(items);
+    const session = await opened(items);
     for (let i = 0; i < rows.length; i++) await sendFile(session, rows[i], i);
     document.getElementById("upload-state").textContent = "đang tạo lô…";
     let finished = null;
@@ -221,6 +257,8 @@
     if (finished.status !== 200) throw new Error(detail(finished));
     document.getElementById("upload-state").textContent = "xong";
     document.getElementById("batch-id").textContent = finished.body.batch_id;
+    document.getElementById("batch-link").href = "/dashboard#batch-" + finished.body.batch_id;
+    forget(key);
     document.getElementById("upload-done").hidden = false;
     const rejected = finished.body.rejected || [];
     say(rejected.length
