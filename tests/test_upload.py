@@ -86,8 +86,10 @@ def describe(files: dict[str, bytes], **wrong: str) -> list[dict[str, Any]]:
     ]
 
 
-def open_session(client: Any, batch: str, files: list[dict[str, Any]]) -> dict[str, Any]:
-    answer = client.post("/api/uploads", json={"batch": batch, "files": files})
+def open_session(
+    client: Any, batch: str, files: list[dict[str, Any]], fonds: str | None = None
+) -> dict[str, Any]:
+    answer = client.post("/api/uploads", json={"batch": batch, "files": files, "fonds": fonds})
     assert answer.status_code == 201, answer.text
     return answer.json()
 
@@ -139,7 +141,7 @@ def test_a_multi_file_upload_becomes_an_archived_batch(web, tmp_path: Path, home
     )
     assert all(len(data) > 2 * CHUNK for data in files.values())  # several chunks each
     client = web["staff"]
-    session = open_session(client, "lo-tai-len-1", describe(files))
+    session = open_session(client, "lo-tai-len-1", describe(files), fonds="PHONG-UP")
     assert [f["received"] for f in session["files"]] == [0, 0, 0]
     for index, data in enumerate(files.values()):
         assert send_file(client, session["id"], index, data).status_code == 200
@@ -154,6 +156,7 @@ def test_a_multi_file_upload_becomes_an_archived_batch(web, tmp_path: Path, home
     hits = client.get("/api/search", params={"q": "tailenhai"}).json()
     ids = {name: doc_id for doc_id, name in document_ids(web["app"], batch_id)}
     assert [h["document_id"] for h in hits["hits"]] == [ids["HS-01/vb2.pdf"]]
+    assert hits["hits"][0]["fonds"] == "PHONG-UP"
     # the session's data is gone; its status still says which batch it became
     status = client.get(f"/api/uploads/{session['id']}").json()
     assert status["state"] == "archiving" and status["batch_id"] == batch_id

@@ -75,7 +75,10 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
 @contextmanager
 def _locked(path: Path) -> Iterator[None]:
     """An exclusive ``flock`` on ``path`` (created if needed) for the duration."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except FileNotFoundError as exc:  # the session was finished or removed meanwhile
+        raise NotFoundError(f"phiên tải lên {path.parent.parent.name} đã kết thúc") from exc
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

@@ -68,6 +68,7 @@ def upload_page(request: Request, user: StaffUser) -> Response:
         "upload.html",
         max_bytes=upload_files.max_file_bytes(settings)[0],
         max_session_bytes=settings.upload_max_session_bytes,
+        default_fonds=settings.fonds,
     )
 
 

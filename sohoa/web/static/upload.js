@@ -230,7 +230,9 @@
       row.state.textContent = "chờ gửi";
     }
     const answer = await send("POST", "/api/uploads",
-      JSON.stringify({ batch: batchInput.value, files: files }),
+      JSON.stringify({
+        batch: batchInput.value, fonds: document.getElementById("fonds").value || null, files: files,
+      }),
       { "Content-Type": "application/json" });
     if (answer.status !== 201) throw new Error(detail(answer));
     remember(key, answer.body.id);
