@@ -108,6 +108,19 @@ class Settings(BaseSettings):
     watch_poll_ms: int = Field(2000, ge=100, description="polling interval with watch_poll")
     serve_watch: bool = Field(False, description="`sohoa serve` also runs the watcher")
 
+    # uploads from the browser (sohoa serve, /upload)
+    upload_max_bytes: int = Field(2 * 1024**3, gt=0, description="largest file one may upload")
+    upload_max_session_bytes: int = Field(
+        20 * 1024**3, gt=0, description="largest total size of one upload (all its files)"
+    )
+    upload_max_files: int = Field(5000, gt=0, description="most files in one upload")
+    upload_chunk_bytes: int = Field(
+        8 * 1024**2, ge=1024, le=64 * 1024**2, description="bytes the browser sends per request"
+    )
+    upload_abandon_hours: float = Field(
+        48.0, gt=0, description="an unfinished upload untouched this long is deleted"
+    )
+
     @field_validator("reread")
     @classmethod
     def _check_reread(cls, value: str) -> str:

@@ -110,16 +110,18 @@ MESSAGES = {
 def create_app(settings: Settings) -> FastAPI:
     """The web application over the archive described by ``settings``."""
     from sohoa.pipeline import open_context
-    from sohoa.web import admin_pages, api, pages, staff_pages
+    from sohoa.web import admin_pages, api, pages, staff_pages, uploads
 
     ctx = open_context(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):  # noqa: ANN202
+        from sohoa.services import upload_runner
         from sohoa.services.watch import start_background
 
         watcher = start_background(settings)  # SOHOA_SERVE_WATCH: the hot folder too
         yield
+        upload_runner.wait_all(timeout=10.0)  # an uploaded batch in hand resumes on retry
         if watcher is not None:
             watcher.close()
         ctx.close()
@@ -197,6 +199,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(staff_pages.router)
     app.include_router(admin_pages.router)
+    app.include_router(uploads.router)
     return app
 
 
