@@ -362,7 +362,9 @@ def clean_for_ocr(page: np.ndarray, *, dpi: float, steps: Sequence[str]) -> Clea
         step(
             "binarise",
             t,
-            f"paper and ink do not separate (Otsu {split:.2f})" if split < MIN_SEPARABILITY else None,
+            f"paper and ink do not separate (Otsu {split:.2f})"
+            if split < MIN_SEPARABILITY
+            else None,
         )
     if not applied:
         gray = to_gray(page)
