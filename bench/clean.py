@@ -1,7 +1,7 @@
 """CER and CPU of each page-cleaning step (``ocr.clean``), off and on, side by side.
 
 Usage: nice -n 10 .venv/bin/python bench/clean.py TEXT_FILE [--pages 2] [--dpi 300]
-       [--faults clean,border,stamp,uneven,specks,noisy] [--json OUT]
+       [--faults clean,border,stamp,uneven,specks,noisy] [--json OUT] [--table OUT]
 
 Renders pages of held-out Vietnamese text (TEXT_FILE, one paragraph a line: e.g. the statutes in
 ``../shared/samples/vi_text``) with the generator's typesetting, adds one simple scanner fault
@@ -179,8 +179,14 @@ def main() -> None:
     ap.add_argument("--dpi", type=int, default=300)
     ap.add_argument("--faults", default=",".join(FAULTS))
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--table", type=Path, help="only print the tables of an earlier --json")
     args = ap.parse_args()
     configs = {"off": (), **{s: (s,) for s in STEPS}, "all": STEPS}
+    if args.table:
+        rows = json.loads(args.table.read_text(encoding="utf-8"))
+        faults = list(dict.fromkeys(r["fault"] for r in rows))
+        _table(rows, list(configs), faults)
+        return
     chunks = _chunks(args.text_file, args.pages)
     rows = []
     for fault in args.faults.split(","):
@@ -234,15 +240,20 @@ def _table(rows: list[dict], configs: list[str], faults: list[str]) -> None:
             mean = 100 * sum(r["cer"] for r in sel) / max(1, len(sel))
             cells.append(f"{mean:.2f}" + (f" ({hit}/{len(sel)})" if name != "off" else ""))
         print(f"| {fault} | " + " | ".join(cells) + " |")
-    print()
-    print("CPU s/page: cleaning (every page, applied or not) and tesseract")
-    print("| config | cleaning | tesseract |")
-    print("|---|---|---|")
-    for name in configs:
-        sel = [r for r in rows if r["config"] == name]
-        c = sum(r["clean_cpu"] for r in sel) / max(1, len(sel))
-        o = sum(r["ocr_cpu"] for r in sel) / max(1, len(sel))
-        print(f"| {name} | {c:.3f} | {o:.2f} |")
+    for key, title in (
+        ("clean_cpu", "cleaning CPU s/page (measuring every page, cleaning where applied)"),
+        ("ocr_cpu", "tesseract CPU s/page"),
+    ):
+        print()
+        print(title)
+        print("| fault | " + " | ".join(configs) + " |")
+        print("|---" * (len(configs) + 1) + "|")
+        for fault in faults:
+            cells = []
+            for name in configs:
+                sel = [r[key] for r in rows if r["fault"] == fault and r["config"] == name]
+                cells.append(f"{sum(sel) / max(1, len(sel)):.{3 if key == 'clean_cpu' else 2}f}")
+            print(f"| {fault} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

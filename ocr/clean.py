@@ -37,7 +37,7 @@ from ocr.binarise import MIN_SEPARABILITY, binarise, otsu_separability
 STEPS = ("colour", "margins", "flatten", "specks", "binarise")
 #: The steps ``SOHOA_CLEAN=auto`` runs: those that read better where they applied and never
 #: applied on a clean page in ``bench/clean.py`` (docs/benchmarks.md, "Page preparation").
-AUTO_STEPS = ("colour", "margins", "flatten", "binarise")
+AUTO_STEPS = ("colour", "margins", "flatten", "specks", "binarise")
 #: Resolution of the copy the detectors look at.
 DETECT_DPI = 75.0
 #: Dark border: darker than this share of the paper's grey, and thicker than this (mm).
