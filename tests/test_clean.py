@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -245,3 +246,38 @@ def test_setting_names_the_steps() -> None:
 
     with pytest.raises(ConfigError, match="clean"):
         load_settings(clean="sharpen")
+
+
+def test_pipeline_reads_the_cleaned_copy_and_stores_the_scan(tmp_path) -> None:
+    from sqlalchemy import select
+
+    from archive import schema as t
+    from sohoa import pipeline
+    from sohoa.runner import run_embedded
+
+    page, truth = _text_page()
+    scan = _stamp(page)
+    batch = tmp_path / "batch" / "lo-1"
+    (batch / "HS-01").mkdir(parents=True)
+    scan.save(batch / "HS-01" / "dau.png", dpi=(DPI, DPI))
+    settings = load_settings(home=tmp_path / "home", workers=1)  # SOHOA_CLEAN=auto
+    ctx = pipeline.open_context(settings)
+    try:
+        report = pipeline.intake(ctx, batch, fonds="F1", operator="tester")
+        assert run_embedded(ctx, {report.batch_id}).failed == 0
+        with ctx.catalog.tx() as conn:
+            text, processing = conn.execute(select(t.page.c.text, t.page.c.processing)).one()
+    finally:
+        ctx.close()
+    facts = processing if isinstance(processing, dict) else json.loads(processing)
+    assert facts["preparation"]["applied"] == ["colour"]
+    assert "stamp" in facts["preparation"]["reasons"]["colour"]
+    assert cer(text, truth) < 0.03
+    # The PDF/A keeps the colour scan, stamp and all: its page image is RGB.
+    pdfs = list((tmp_path / "home" / "pdfa").rglob("*.pdf"))
+    assert len(pdfs) == 1
+    import pikepdf
+
+    with pikepdf.open(pdfs[0]) as pdf:
+        images = list(pdf.pages[0].get_images().values())
+        assert images and images[0].ColorSpace == "/DeviceRGB"
