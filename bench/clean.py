@@ -1,7 +1,8 @@
 """CER and CPU of each page-cleaning step (``ocr.clean``), off and on, side by side.
 
 Usage: nice -n 10 .venv/bin/python bench/clean.py TEXT_FILE [--pages 2] [--dpi 300]
-       [--faults clean,border,stamp,uneven,specks,noisy] [--json OUT] [--table OUT]
+       [--faults clean,border,stamp,uneven,specks,noisy] [--json OUT]
+       [--configs off,flatten,all] [--table OUT]
 
 Renders pages of held-out Vietnamese text (TEXT_FILE, one paragraph a line: e.g. the statutes in
 ``../shared/samples/vi_text``) with the generator's typesetting, adds one simple scanner fault
@@ -36,6 +37,7 @@ from PIL import Image, ImageDraw
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import ocr  # noqa: E402
+from errors import ToolTimeoutError  # noqa: E402
 from ocr.clean import STEPS, clean_for_ocr  # noqa: E402
 from sohoa.synthetic.degrade import degrade  # noqa: E402
 from sohoa.synthetic.fonts import font  # noqa: E402
@@ -157,8 +159,11 @@ def _child_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def read(image: Image.Image, dpi: int, steps: tuple[str, ...]) -> tuple[ocr.OcrResult, float]:
-    """Recognise with ``steps``; the reading and tesseract's CPU seconds."""
+def read(
+    image: Image.Image, dpi: int, steps: tuple[str, ...]
+) -> tuple[ocr.OcrResult | None, float]:
+    """Recognise with ``steps``; the reading (None: tesseract timed out, counted as CER 100%)
+    and tesseract's CPU seconds."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "page.pnm"
 
@@ -167,7 +172,10 @@ def read(image: Image.Image, dpi: int, steps: tuple[str, ...]) -> tuple[ocr.OcrR
             return path
 
         before = _child_cpu()
-        _prepared, result = ocr.recognise_page(image, dpi=dpi, save=save, clean=steps)
+        try:
+            _prepared, result = ocr.recognise_page(image, dpi=dpi, save=save, clean=steps)
+        except ToolTimeoutError:
+            return None, _child_cpu() - before
         assert result is not None
         return result, _child_cpu() - before
 
@@ -179,9 +187,11 @@ def main() -> None:
     ap.add_argument("--dpi", type=int, default=300)
     ap.add_argument("--faults", default=",".join(FAULTS))
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--configs", help="only these configurations (off, a step, all), commas")
     ap.add_argument("--table", type=Path, help="only print the tables of an earlier --json")
     args = ap.parse_args()
     configs = {"off": (), **{s: (s,) for s in STEPS}, "all": STEPS}
+    wanted = set(args.configs.split(",")) if args.configs else set(configs)
     if args.table:
         rows = json.loads(args.table.read_text(encoding="utf-8"))
         faults = list(dict.fromkeys(r["fault"] for r in rows))
@@ -192,9 +202,10 @@ def main() -> None:
     for fault in args.faults.split(","):
         for n, paragraphs in enumerate(chunks):
             image, truth = make_page(paragraphs, fault, args.dpi, seed=n + 1)
-            plain, plain_cpu = read(image, args.dpi, ())
+            plain: list[tuple[ocr.OcrResult | None, float]] = []  # read once, if needed
             for name, steps in configs.items():
-                result, ocr_cpu = (plain, plain_cpu) if name == "off" else (None, 0.0)
+                if name not in wanted:
+                    continue
                 applied: list[str] = []
                 clean_cpu = 0.0
                 if steps:
@@ -202,16 +213,20 @@ def main() -> None:
                     cleaning = clean_for_ocr(page, dpi=args.dpi, steps=steps)
                     clean_cpu = sum(cleaning.seconds.values())
                     applied = list(cleaning.applied)
-                    result, ocr_cpu = plain, plain_cpu
-                    if applied:  # otherwise tesseract would read the very same image
-                        result, ocr_cpu = read(image, args.dpi, steps)
+                if applied:
+                    result, ocr_cpu = read(image, args.dpi, steps)
+                else:  # tesseract would read the very same image as with cleaning off
+                    if not plain:
+                        plain.append(read(image, args.dpi, ()))
+                    result, ocr_cpu = plain[0]
                 rows.append(
                     {
                         "fault": fault,
                         "page": n,
                         "config": name,
                         "applied": applied,
-                        "cer": cer(result.text, truth),
+                        "cer": 1.0 if result is None else cer(result.text, truth),
+                        "timeout": result is None,
                         "clean_cpu": clean_cpu,
                         "ocr_cpu": ocr_cpu,
                     }
@@ -222,7 +237,7 @@ def main() -> None:
                     file=sys.stderr,
                     flush=True,
                 )
-    _table(rows, list(configs), args.faults.split(","))
+    _table(rows, [c for c in configs if c in wanted], args.faults.split(","))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
