@@ -55,6 +55,9 @@ BORDER_MAX_SHARE = 0.6
 RED_EXCESS = 40
 #: A stamp: a red cluster at least this big (mm) in both directions (red text lines are not).
 STAMP_MIN_MM = 15.0
+#: A page with more than this share of blue or green is a picture or map: no stamp search
+#: (a blue signature covers far less).
+MAX_OTHER_COLOUR = 0.01
 #: Uneven background: (bright - dark) / bright of the background estimate above this.
 UNEVEN = 0.12
 #: Specks: dark components of at most this area (px at 300 dpi) and this far (mm) from ink.
@@ -145,6 +148,10 @@ def find_stamps(rgb: np.ndarray, *, dpi: float) -> list[tuple[int, int, int, int
     excess = s[..., 0] - np.maximum(s[..., 1], s[..., 2])
     red = ((excess > RED_EXCESS) & (s[..., 0] > 90)).astype(np.uint8)
     if int(red.sum()) < _mm(2.0, sdpi) ** 2:
+        return []
+    # Much blue or green besides: a map or a photograph, not black text under a stamp.
+    other = np.maximum(s[..., 1], s[..., 2]) - s[..., 0] > RED_EXCESS
+    if float(other.mean()) > MAX_OTHER_COLOUR:
         return []
     joined = cv2.morphologyEx(red, cv2.MORPH_CLOSE, np.ones((_odd(_mm(3, sdpi)),) * 2, np.uint8))
     count, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
@@ -333,7 +340,7 @@ def clean_for_ocr(page: np.ndarray, *, dpi: float, steps: Sequence[str]) -> Clea
         boxes = find_stamps(page, dpi=dpi)
         if boxes:
             gray = suppress_red(page, gray, boxes)
-        step("colour", t, f"{len(boxes)} red stamp(s) over the text" if boxes else None)
+        step("colour", t, f"{len(boxes)} stamp-sized red region(s)" if boxes else None)
     if "margins" in wanted:
         t = time.process_time()
         mask, why = find_margins(gray, dpi=dpi)

@@ -115,8 +115,11 @@ def _stamp(page: Image.Image) -> Image.Image:
     draw.regular_polygon((cx, cy - 130, 40), 5, fill=255)
     alpha = np.asarray(ink, dtype=np.float32)[..., None] / 255.0 * 0.95
     red = np.array([0.85, 0.15, 0.2], dtype=np.float32)
-    out = rgb * (1 - alpha + alpha * red)
-    return Image.fromarray(out.clip(0, 255).astype(np.uint8))
+    out = Image.fromarray((rgb * (1 - alpha + alpha * red)).clip(0, 255).astype(np.uint8))
+    # A signature in blue ink beside the stamp: colour, but no picture.
+    pen = ImageDraw.Draw(out)
+    pen.line([(1300, 760), (1380, 720), (1450, 790), (1560, 700), (1650, 770)], (30, 40, 160), 6)
+    return out
 
 
 def test_red_stamp_no_longer_hides_the_text(text_page, tmp_path) -> None:
