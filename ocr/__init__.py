@@ -1,5 +1,7 @@
-"""Image work and recognition: orientation, deskew, tesseract."""
+"""Image work and recognition: orientation, deskew, cleaning for OCR, tesseract."""
 
+from ocr.clean import STEPS as CLEAN_STEPS
+from ocr.clean import Cleaning, clean_for_ocr
 from ocr.correct import correct_result
 from ocr.deskew import deskew, estimate_skew
 from ocr.orient import rotate_array_clockwise, rotate_clockwise
@@ -10,6 +12,9 @@ from ocr.tesseract import detect_orientation, run_ocr, tesseract_version
 from ocr.types import OcrResult, TextLine, Word
 
 __all__ = [
+    "CLEAN_STEPS",
+    "Cleaning",
+    "clean_for_ocr",
     "REREAD_SCALE",
     "read_region",
     "OcrResult",

@@ -53,7 +53,7 @@ def ink_mask(gray: np.ndarray, *, min_contrast: float = 40.0) -> np.ndarray:
     otsu, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     background = float(np.median(gray[:: max(1, gray.shape[0] // 200), ::4]))
     threshold = min(otsu, background - min_contrast)
-    if threshold <= 0:
+    if threshold < 0:  # 0 is right for a bilevel page: Otsu puts it at the ink level
         return np.zeros_like(gray)
     _, mask = cv2.threshold(gray, threshold, 255, cv2.THRESH_BINARY_INV)
     return mask

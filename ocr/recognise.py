@@ -5,6 +5,11 @@ about a third of a recognition) is not run up front. The page is deskewed and re
 once; only when the result looks like a page read sideways or upside down (few confident
 words) is orientation detected, the page turned and recognised again, keeping the better of
 the two readings.
+
+With ``clean`` steps (:mod:`ocr.clean`), tesseract reads a cleaned grey copy written to a
+temporary file beside the saved page, and only when some step applied; the saved page, which
+the packager stores, stays as scanned. What was applied and why is kept in the reading's
+``extra["preparation"]``.
 """
 
 from __future__ import annotations
@@ -12,12 +17,14 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
+from ocr.clean import clean_for_ocr
 from ocr.orient import rotate_clockwise
 from ocr.prepare import PreparedPage, prepare_page
 from ocr.tesseract import detect_orientation, run_ocr
@@ -58,12 +65,14 @@ def recognise_page(
     ocr_timeout: float = 300,
     osd_timeout: float = 60,
     thresholding: int | None = None,
+    clean: Sequence[str] = (),
 ) -> tuple[PreparedPage, OcrResult | None]:
     """Deskew, recognise, and turn the page only when the reading says it must.
 
     ``save`` writes the prepared image where tesseract (and later the packager) reads it and
-    returns the path; it is called again if the page is turned. Returns the prepared page and
-    the reading, or ``None`` as the reading for a blank page (nothing to recognise).
+    returns the path; it is called again if the page is turned. ``clean`` names the cleaning
+    steps (``ocr.clean.STEPS``) that may prepare the copy tesseract reads. Returns the prepared
+    page and the reading, or ``None`` as the reading for a blank page (nothing to recognise).
     """
     prepared = prepare_page(image, orient=False)
     if prepared.blank:
@@ -72,13 +81,33 @@ def recognise_page(
 
     def read(page: PreparedPage) -> OcrResult:
         path = save(page.image)
-        return run_ocr(
-            path,
-            languages=languages,
-            dpi=round(dpi),
-            timeout=ocr_timeout,
-            thresholding=thresholding,
-        )
+        if not clean:
+            return run_ocr(
+                path,
+                languages=languages,
+                dpi=round(dpi),
+                timeout=ocr_timeout,
+                thresholding=thresholding,
+            )
+        cleaning = clean_for_ocr(np.asarray(page.image), dpi=dpi, steps=clean)
+        if cleaning.applied:
+            result = _read_cleaned(
+                cleaning.image,
+                path.parent,
+                languages=languages,
+                dpi=dpi,
+                timeout=ocr_timeout,
+                thresholding=thresholding,
+            )
+        else:
+            result = run_ocr(
+                path,
+                languages=languages,
+                dpi=round(dpi),
+                timeout=ocr_timeout,
+                thresholding=thresholding,
+            )
+        return replace(result, extra={**result.extra, "preparation": cleaning.facts()})
 
     result = read(prepared)
     if not orientation_suspect(result):
@@ -94,6 +123,28 @@ def recognise_page(
         return turned, second
     save(prepared.image)  # the first reading was better: put its image back for packaging
     return prepared, result
+
+
+def _read_cleaned(
+    gray: np.ndarray,
+    workdir: Path,
+    *,
+    languages: str,
+    dpi: float,
+    timeout: float,
+    thresholding: int | None,
+) -> OcrResult:
+    """Recognise a cleaned grey image through a temporary PGM in ``workdir``, removed after."""
+    fd, name = tempfile.mkstemp(prefix=".tmp-clean-", suffix=".pnm", dir=workdir)
+    os.close(fd)
+    path = Path(name)
+    try:
+        Image.fromarray(gray, "L").save(path, format="PPM")
+        return run_ocr(
+            path, languages=languages, dpi=round(dpi), timeout=timeout, thresholding=thresholding
+        )
+    finally:
+        path.unlink(missing_ok=True)
 
 
 #: Enlargement of the crops that metadata re-reads (600 dpi from a 300 dpi page).

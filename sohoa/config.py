@@ -21,6 +21,9 @@ from pydantic_settings import (
 
 from errors import ConfigError
 from metadata import REREAD_FIELDS
+from ocr.clean import AUTO_STEPS as AUTO_CLEAN
+from ocr.clean import STEPS as CLEAN_STEPS
+from ocr.clean import parse_steps
 
 
 def _default_workers() -> int:
@@ -120,6 +123,24 @@ class Settings(BaseSettings):
     upload_abandon_hours: float = Field(
         48.0, gt=0, description="an unfinished upload untouched this long is deleted"
     )
+
+    # page cleaning for OCR (ocr.clean): only the copy tesseract reads is cleaned
+    clean: str = Field(
+        "auto",
+        description="cleaning steps for the OCR copy: auto (the steps that measured better), "
+        "off, all, or a comma list of " + ", ".join(CLEAN_STEPS),
+    )
+
+    @field_validator("clean")
+    @classmethod
+    def _check_clean(cls, value: str) -> str:
+        parse_steps(value, AUTO_CLEAN)  # raises ValueError naming what is wrong
+        return value
+
+    @property
+    def clean_steps(self) -> tuple[str, ...]:
+        """The cleaning steps each page may get (``SOHOA_CLEAN``), in the order they run."""
+        return parse_steps(self.clean, AUTO_CLEAN)
 
     @field_validator("reread")
     @classmethod

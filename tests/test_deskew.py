@@ -156,3 +156,17 @@ def test_quarter_turns_come_back_upright(
     error = cer(result.text, truth)
     print(f"\nquarter_turns={quarter_turns}: CER after prepare_page {error:.4f}")
     assert error <= 0.03
+
+
+def test_bilevel_page_is_not_blank_and_its_skew_is_measured(short_page) -> None:
+    # Otsu's threshold on a two-level page is the ink level itself (0): that is ink, not
+    # "no contrast" (bilevel G4 scans were all judged blank before).
+    page, _truth = short_page
+    skewed = degrade(page, angle=1.5)
+    bilevel = skewed.point(lambda v: 0 if v < 128 else 255).convert("1")
+    arr = np.asarray(bilevel)
+    assert arr.dtype == bool
+    assert not is_blank(arr)
+    angle = estimate_skew(arr)
+    assert angle is not None and abs(angle - 1.5) < 0.1
+    assert is_blank(np.ones((1200, 900), bool))
