@@ -16,7 +16,8 @@ installed, from the venv bench/pipeline.py builds); sohoa variants: ``sohoa`` (t
 settings), ``sohoa-nocorrect`` (``correct=false``) and every ``--variant NAME:KEY=VALUE,...``
 (settings overrides; a piece without ``=`` continues the previous value, so
 ``clean:SOHOA_CLEAN=border,flatten`` works); per ``--model NAME=DIR`` plain tesseract with
-``--tessdata-dir DIR``, as ``vie`` alone and as ``vie+eng``.
+``--tessdata-dir DIR``, as ``vie`` alone and as ``vie+eng`` (and Debian's ``vie`` alone as
+``tesseract:vie``).
 
 Prints CER and WER (NFC; with marks and folded without them) per degradation and severity,
 per dpi, their medians, the CPU seconds per page of each reader (and of sohoa's steps), and
@@ -78,6 +79,8 @@ def readers(args: argparse.Namespace) -> list[Any]:
     for text in args.variant:
         name, _, overrides = text.partition(":")
         out.append(Sohoa(name, parse_overrides(overrides)))
+    if args.model:  # Debian's vie alone; Debian's vie+eng is the "tesseract" column
+        out.append(Tesseract("tesseract:vie", "vie"))
     for text in args.model:
         name, _, folder = text.partition("=")
         for langs in ("vie", "vie+eng"):
