@@ -243,9 +243,12 @@ def report(
     for metric in ("cer", "wer"):
         out += [f"\n{metric} % (median) per dpi", ""]
         out.append(table(synthetic, names, lambda r: f"{r['dpi']} dpi", metric, "dpi"))
+    degraded = [r for r in synthetic if r["degradation"] != "clean"]
+    for metric in ("cer", "wer"):
+        out += [f"\n{metric} % (median) per severity, degraded pages", ""]
+        out.append(table(degraded, names, lambda r: r["severity"], metric, "severity"))
     out += ["\n" + "cer % (median) per face", ""]
     out.append(table(synthetic, names, lambda r: r["face"], "cer", "face"))
-    degraded = [r for r in synthetic if r["degradation"] != "clean"]
     out += ["\nmedians over the degraded pages (clean pages excluded)", ""]
     out.append(summary(degraded, names))
     out += ["\nmedians over the clean pages", ""]
