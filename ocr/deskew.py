@@ -53,7 +53,8 @@ def ink_mask(gray: np.ndarray, *, min_contrast: float = 40.0) -> np.ndarray:
     otsu, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     background = float(np.median(gray[:: max(1, gray.shape[0] // 200), ::4]))
     threshold = min(otsu, background - min_contrast)
-    if threshold <= 0:
+    # A bilevel page (0 and 255 only) has its Otsu threshold at 0: pixels at 0 are its ink.
+    if threshold < 0:
         return np.zeros_like(gray)
     _, mask = cv2.threshold(gray, threshold, 255, cv2.THRESH_BINARY_INV)
     return mask
