@@ -160,8 +160,13 @@ def parse_overrides(text: str) -> dict[str, str]:
 def recognise_kwargs(settings: Settings) -> dict[str, Any]:
     """The keywords of ``ocr.recognise_page`` that sohoa takes from its settings."""
     params = inspect.signature(ocr.recognise_page).parameters
-    skip = {"image", "dpi", "save"}
-    return {n: getattr(settings, n) for n in params if n not in skip and n in Settings.model_fields}
+    skip = {"image", "dpi", "save", "clean"}
+    kwargs = {
+        n: getattr(settings, n) for n in params if n not in skip and n in Settings.model_fields
+    }
+    if "clean" in params:  # the setting is a word ("auto"); the stage takes the steps
+        kwargs["clean"] = settings.clean_steps
+    return kwargs
 
 
 class Sohoa:
