@@ -58,12 +58,14 @@ def recognise_page(
     ocr_timeout: float = 300,
     osd_timeout: float = 60,
     thresholding: int | None = None,
+    tessdata: str | Path | None = None,
 ) -> tuple[PreparedPage, OcrResult | None]:
     """Deskew, recognise, and turn the page only when the reading says it must.
 
     ``save`` writes the prepared image where tesseract (and later the packager) reads it and
     returns the path; it is called again if the page is turned. Returns the prepared page and
     the reading, or ``None`` as the reading for a blank page (nothing to recognise).
+    ``tessdata`` is the folder of models tesseract uses (None: the system's).
     """
     prepared = prepare_page(image, orient=False)
     if prepared.blank:
@@ -78,12 +80,15 @@ def recognise_page(
             dpi=round(dpi),
             timeout=ocr_timeout,
             thresholding=thresholding,
+            tessdata=tessdata,
         )
 
     result = read(prepared)
     if not orientation_suspect(result):
         return prepared, result
-    rotation, confidence = detect_orientation(prepared.image, timeout=osd_timeout, dpi=dpi)
+    rotation, confidence = detect_orientation(
+        prepared.image, timeout=osd_timeout, dpi=dpi, tessdata=tessdata
+    )
     if not rotation:
         return prepared, result
     log.info("page read poorly; turning it %d degrees (OSD confidence %.1f)", rotation, confidence)
@@ -109,6 +114,7 @@ def read_region(
     languages: str = "vie+eng",
     timeout: float = 300,
     workdir: Path | None = None,
+    tessdata: str | Path | None = None,
 ) -> str:
     """Text of ``box`` (left, top, width, height in pixels of ``image``) read again by
     tesseract as one block (``--psm 6``) on a crop enlarged ``scale`` times (default
@@ -125,7 +131,12 @@ def read_region(
     try:
         crop.save(path, format="PPM")
         return run_ocr(
-            path, languages=languages, dpi=round(dpi * factor), psm=6, timeout=timeout
+            path,
+            languages=languages,
+            dpi=round(dpi * factor),
+            psm=6,
+            timeout=timeout,
+            tessdata=tessdata,
         ).text
     finally:
         path.unlink(missing_ok=True)

@@ -98,6 +98,7 @@ def _read_page(ctx: Context, page_id: int, job: dict) -> _Reading:
         ocr_timeout=s.ocr_timeout,
         osd_timeout=s.osd_timeout,
         thresholding=s.thresholding,
+        tessdata=s.tessdata or None,
     )
     if reading is not None and s.correct:
         reading = ocr.correct_result(reading)
