@@ -46,7 +46,10 @@ VERSION = "1.0.0"
 URL = f"https://registry.npmjs.org/{PACKAGE}/-/vie-{VERSION}.tgz"
 #: SHA-256 of the tarball of VERSION, and npm's integrity string for it (``npm view``).
 TARBALL_SHA256 = "4f0a17b39722269c1c5e5f10d7aa3acd9a74fe46b109621973450caa4d9fe19f"
-TARBALL_INTEGRITY = "sha512-hFxBtxSiCw6+64uxf0psrlLvcYA5kQimYhTSx1RwjbD5jSxe1bWg3EmipAozkzELQIFAMkJC5vu+ONGRem7YLA=="
+TARBALL_INTEGRITY = (
+    "sha512-hFxBtxSiCw6+64uxf0psrlLvcYA5kQimYhTSx1RwjbD5j"
+    "Sxe1bWg3EmipAozkzELQIFAMkJC5vu+ONGRem7YLA=="
+)
 #: The tarball is about 5 MB; anything much larger is not the package.
 MAX_TARBALL_BYTES = 32 * 1024**2
 MAX_MODEL_BYTES = 64 * 1024**2
@@ -261,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(message)s")
     try:
-        path = fetch_model(args.target, args.variant, timeout=args.timeout)
+        path = fetch_model(args.target, args.variant, url=URL, timeout=args.timeout)
     except ModelFetchError as exc:
         print(f"fetch_model: {exc}", file=sys.stderr)
         return 1
