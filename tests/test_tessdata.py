@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 from pathlib import Path
@@ -149,3 +150,34 @@ def test_setting_default_empty_resolved_and_file_refused(
     monkeypatch.setenv("SOHOA_TESSDATA", str(tmp_path / "afile"))
     with pytest.raises(ConfigError, match="tessdata.*is a file"):
         load_settings()
+
+
+def test_pipeline_reads_with_sohoa_tessdata_and_the_json_says_so(
+    tessdata: Path, tmp_path: Path
+) -> None:
+    from sqlalchemy import select
+
+    from archive import schema as t
+    from sohoa import pipeline
+    from sohoa.runner import run_embedded
+    from tests.batches import short_page
+
+    batch = tmp_path / "lo-model" / "HS-01"
+    batch.mkdir(parents=True)
+    short_page("Báo cáo kết quả chỉnh lý tài liệu lưu trữ").save(batch / "p.png", dpi=(300, 300))
+    settings = load_settings(home=tmp_path / "home", workers=1, tessdata=str(tessdata))
+    ctx = pipeline.open_context(settings)
+    try:
+        report = pipeline.intake(ctx, batch.parent, fonds="F1", operator="tester")
+        assert run_embedded(ctx, {report.batch_id}).failed == 0
+        with ctx.catalog.tx() as conn:
+            rel = conn.execute(
+                select(t.stored_file.c.path).where(
+                    t.stored_file.c.id == select(t.page.c.ocr_file_id).scalar_subquery()
+                )
+            ).scalar_one()
+    finally:
+        ctx.close()
+    stored = json.loads((tmp_path / "home" / rel).read_text(encoding="utf-8"))
+    assert stored["extra"]["model"]["tessdata"] == str(tessdata.resolve())
+    assert stored["extra"]["model"]["vie"].startswith("sha256:")
