@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/metadata.py [--docs 60] [--dpi 200,300] [--jobs 2] [--seed 0]
                                        [--json FILE] [--reread all|off|FIELD,FIELD]
+                                       [--tessdata DIR] [--label NAME]
 
 Each document comes from ``sohoa.synthetic_docs.random_admin_document(seed, variety=True)``
 (types, number families including legal and Party numbers, agencies, places, dates, urgency
@@ -17,6 +18,10 @@ document are printed for the page readings and for the re-reads.
 Printed per field and resolution: exact matches, values flagged for review, and wrong values
 that are not flagged (the figure that must stay at or under 1%). A missing value counts as
 not exact; it is not a "wrong value" (a missing required field is always flagged).
+
+``--tessdata DIR`` reads every page and box with the models in DIR (``--tessdata-dir``, as
+``SOHOA_TESSDATA`` does; e.g. the folder ``scripts/fetch_model.py`` installs) instead of the
+system's; ``--label`` names the run in the output. The models' hashes are printed.
 """
 
 from __future__ import annotations
@@ -124,8 +129,8 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_one(task: tuple[int, int, str]) -> dict[str, Any]:
-    seed, dpi, mode = task
+def run_one(task: tuple[int, int, str, str | None]) -> dict[str, Any]:
+    seed, dpi, mode, tessdata = task
     cpu_start = _children_cpu()
     os.environ["OMP_THREAD_LIMIT"] = "1"
     pages = 1 if seed % 3 else 2
@@ -146,7 +151,7 @@ def run_one(task: tuple[int, int, str]) -> dict[str, Any]:
                 img.save(work, dpi=(dpi, dpi))
                 return work
 
-            prepared, reading = ocr.recognise_page(image, dpi=dpi, save=save)
+            prepared, reading = ocr.recognise_page(image, dpi=dpi, save=save, tessdata=tessdata)
             prepared_images.append(prepared.image)
             results.append(reading or ocr.OcrResult(lines=(), width=1, height=1, dpi=dpi))
 
@@ -164,6 +169,7 @@ def run_one(task: tuple[int, int, str]) -> dict[str, Any]:
                 scale=scale,
                 languages=languages or "vie+eng",
                 workdir=folder,
+                tessdata=tessdata,
             )
 
         ocr_cpu = _children_cpu() - cpu_start
@@ -240,11 +246,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-reread", action="store_true", help="same as --reread off")
     parser.add_argument("--show-errors", action="store_true")
+    parser.add_argument(
+        "--tessdata", type=Path, help="folder of tesseract models (default: the system's)"
+    )
+    parser.add_argument("--label", default="", help="name of this run in the output")
     args = parser.parse_args(argv)
     dpis = [int(d) for d in args.dpi.split(",") if d]
     seeds = [args.seed * 100000 + 1000 + i for i in range(args.docs)]
     mode = "off" if args.no_reread else args.reread
-    tasks = [(s, d, mode) for s in seeds for d in dpis]
+    tessdata = str(args.tessdata.resolve()) if args.tessdata else None
+    if tessdata and ocr.resolve_tessdata(tessdata, "vie+eng") is None:
+        parser.error(f"--tessdata {tessdata}: no vie and eng models there")
+    tasks = [(s, d, mode, tessdata) for s in seeds for d in dpis]
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         rows = list(pool.map(run_one, tasks))
@@ -254,7 +267,9 @@ def main(argv: list[str] | None = None) -> int:
         f"metadata accuracy: {args.docs} documents x {len(dpis)} resolutions, "
         f"reread {mode}, {args.jobs} jobs, {wall:.0f} s wall, "
         f"tesseract {ocr.tesseract_version()}, {os.cpu_count()} cores"
+        + (f", run {args.label!r}" if args.label else "")
     )
+    print(f"models: {ocr.model_info('vie+eng', tessdata)}")
     print(table)
     for dpi in dpis:
         sel = [r for r in rows if r["dpi"] == dpi]
@@ -276,7 +291,16 @@ def main(argv: list[str] | None = None) -> int:
                     )
     if args.json:
         args.json.write_text(
-            json.dumps({"rows": rows, "figures": figures}, ensure_ascii=False, indent=1),
+            json.dumps(
+                {
+                    "label": args.label,
+                    "models": ocr.model_info("vie+eng", tessdata),
+                    "rows": rows,
+                    "figures": figures,
+                },
+                ensure_ascii=False,
+                indent=1,
+            ),
             encoding="utf-8",
         )
     return 0

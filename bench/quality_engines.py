@@ -166,6 +166,8 @@ def recognise_kwargs(settings: Settings) -> dict[str, Any]:
     }
     if "clean" in params:  # the setting is a word ("auto"); the stage takes the steps
         kwargs["clean"] = settings.clean_steps
+    if "tessdata" in params:  # empty setting: the system's models
+        kwargs["tessdata"] = settings.tessdata or None
     return kwargs
 
 

@@ -8,7 +8,13 @@ from ocr.orient import rotate_array_clockwise, rotate_clockwise
 from ocr.prepare import PreparedPage, is_blank, prepare_page
 from ocr.recognise import REREAD_SCALE, orientation_suspect, read_region, recognise_page
 from ocr.syllable_model import SyllableModel, load_model
-from ocr.tesseract import detect_orientation, run_ocr, tesseract_version
+from ocr.tesseract import (
+    detect_orientation,
+    model_info,
+    resolve_tessdata,
+    run_ocr,
+    tesseract_version,
+)
 from ocr.types import OcrResult, TextLine, Word
 
 __all__ = [
@@ -28,9 +34,11 @@ __all__ = [
     "estimate_skew",
     "is_blank",
     "load_model",
+    "model_info",
     "orientation_suspect",
     "prepare_page",
     "recognise_page",
+    "resolve_tessdata",
     "rotate_array_clockwise",
     "rotate_clockwise",
     "run_ocr",

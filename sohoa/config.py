@@ -142,6 +142,24 @@ class Settings(BaseSettings):
         """The cleaning steps each page may get (``SOHOA_CLEAN``), in the order they run."""
         return parse_steps(self.clean, AUTO_CLEAN)
 
+    # recognition model (scripts/fetch_model.py installs one; see README "Recognition model")
+    tessdata: str = Field(
+        "",
+        description="folder of tesseract models used with --tessdata-dir; empty = the "
+        "system's (Debian's tesseract-ocr-*); a folder missing a language falls back to it",
+    )
+
+    @field_validator("tessdata")
+    @classmethod
+    def _check_tessdata(cls, value: str) -> str:
+        text = value.strip()
+        if not text:
+            return ""
+        path = Path(text).expanduser()
+        if path.exists() and not path.is_dir():
+            raise ValueError(f"SOHOA_TESSDATA {text} is a file; give the folder holding it")
+        return str(path.resolve())
+
     @field_validator("reread")
     @classmethod
     def _check_reread(cls, value: str) -> str:

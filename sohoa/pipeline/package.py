@@ -87,6 +87,7 @@ def reread_for(ctx: Context, job: dict) -> metadata.Reread:
                 languages=languages or ctx.settings.languages,
                 timeout=ctx.settings.ocr_timeout,
                 workdir=work.parent,
+                tessdata=ctx.settings.tessdata or None,
             )
 
     return reread

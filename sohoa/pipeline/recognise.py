@@ -99,6 +99,7 @@ def _read_page(ctx: Context, page_id: int, job: dict) -> _Reading:
         osd_timeout=s.osd_timeout,
         thresholding=s.thresholding,
         clean=s.clean_steps,
+        tessdata=s.tessdata or None,
     )
     if reading is not None and s.correct:
         reading = ocr.correct_result(reading)
