@@ -117,8 +117,15 @@ def collect(catalog: Catalog) -> dict[str, Any]:
     }
 
 
-def documents(catalog: Catalog, *, batch_id: int | None = None) -> list[dict[str, Any]]:
-    """Every document with its source files, PDF/A, metadata fields and pages' states."""
+def documents(
+    catalog: Catalog,
+    *,
+    batch_id: int | None = None,
+    after: int | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Every document with its source files, PDF/A, metadata fields and pages' states; with
+    ``limit``, one page of them in id order from the id ``after`` (keyset pagination)."""
     with catalog.tx() as conn:
         q = (
             select(
@@ -134,8 +141,16 @@ def documents(catalog: Catalog, *, batch_id: int | None = None) -> list[dict[str
             .outerjoin(t.stored_file, t.stored_file.c.id == t.document.c.pdf_file_id)
             .order_by(t.document.c.id)
         )
+        chosen = select(t.document.c.id).order_by(t.document.c.id)
         if batch_id is not None:
-            q = q.where(t.document.c.batch_id == batch_id)
+            chosen = chosen.where(t.document.c.batch_id == batch_id)
+        if after is not None:
+            chosen = chosen.where(t.document.c.id > after)
+        if limit is not None:
+            chosen = chosen.limit(limit)
+        ids = chosen.subquery()
+        if batch_id is not None or after is not None or limit is not None:
+            q = q.where(t.document.c.id.in_(select(ids.c.id)))
         docs = [dict(r) for r in conn.execute(q).mappings()]
         sources: dict[int, list[dict]] = {}
         for row in conn.execute(
@@ -147,6 +162,7 @@ def documents(catalog: Catalog, *, batch_id: int | None = None) -> list[dict[str
                 t.stored_file.c.size,
             )
             .join(t.stored_file, t.stored_file.c.id == t.document_source.c.file_id)
+            .where(t.document_source.c.document_id.in_(select(ids.c.id)))
             .order_by(t.document_source.c.document_id, t.document_source.c.position)
         ).mappings():
             sources.setdefault(row["document_id"], []).append(
@@ -169,7 +185,9 @@ def documents(catalog: Catalog, *, batch_id: int | None = None) -> list[dict[str
                 t.page.c.mean_conf,
                 t.page.c.blank,
                 t.page.c.text_source,
-            ).order_by(t.page.c.document_id, t.page.c.seq)
+            )
+            .where(t.page.c.document_id.in_(select(ids.c.id)))
+            .order_by(t.page.c.document_id, t.page.c.seq)
         ).mappings():
             item = dict(row)
             pages.setdefault(item.pop("document_id"), []).append(item)

@@ -225,6 +225,10 @@ def main() -> None:
         "sohoa status": lambda: archive_stats.batch_status(catalog),
         "review queue (all)": lambda: archive_review.documents_to_review(catalog),
         "document listing (one batch)": lambda: archive_stats.documents(catalog, batch_id=1),
+        "document listing, first page": lambda: archive_stats.documents(catalog, limit=50),
+        "document listing, deep page": lambda: archive_stats.documents(
+            catalog, after=args.pages // PAGES_PER_DOC - 1000, limit=50
+        ),
     }
     rows = []
     for name, fn in checks.items():

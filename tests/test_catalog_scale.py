@@ -161,3 +161,17 @@ def test_migration_backfills_a_catalog_with_data(tmp_path: Path) -> None:
         assert summary.stored(conn) == summary.recount(conn)
         assert summary.totals(conn, "page", "state") == {"received": (12, 0)}
     catalog.close()
+
+
+def test_keyset_pages_list_every_document_once(tmp_path: Path) -> None:
+    catalog = Catalog(f"sqlite:///{tmp_path / 'c.sqlite'}")
+    catalog.create()
+    _fill(catalog, "k", documents=7)
+    whole = stats.documents(catalog)
+    seen, after = [], None
+    while page := stats.documents(catalog, after=after, limit=3):
+        seen.extend(page)
+        after = page[-1]["id"]
+    assert [d["id"] for d in seen] == [d["id"] for d in whole]
+    assert seen == whole  # the same rows, sources and pages as the whole listing
+    catalog.close()
