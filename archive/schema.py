@@ -101,6 +101,7 @@ document = Table(
     UniqueConstraint("record_id", "seq"),
     Index("ix_document_source_key", "source_key"),
     Index("ix_document_state", "state"),
+    Index("ix_document_batch_state", "batch_id", "state"),
 )
 
 document_source = Table(
@@ -145,6 +146,8 @@ page = Table(
     UniqueConstraint("document_id", "seq"),
     Index("ix_page_state", "batch_id", "state"),
     Index("ix_page_mean_conf", "mean_conf"),
+    Index("ix_page_failed", "state", "id"),  # failed pages, oldest first (dashboard)
+    Index("ix_page_done_at", "batch_id", "state", "updated_at"),  # last done page (status)
 )
 
 event = Table(
@@ -159,6 +162,19 @@ event = Table(
     Column("page_id", Integer),
     Column("detail", JSON, nullable=False, default=dict),
     Index("ix_event_kind", "kind", "at"),
+)
+
+# Counts per batch, fonds, state and day, kept by triggers (archive.catalog.summary).
+catalog_summary = Table(
+    "catalog_summary",
+    metadata,
+    Column("kind", String(10), primary_key=True),  # page | document | record | file
+    Column("batch_id", Integer, primary_key=True),  # 0 where it does not apply
+    Column("fonds_id", Integer, primary_key=True),  # 0 where it does not apply
+    Column("state", String(20), primary_key=True),  # page/document state, file kind, or ""
+    Column("day", String(10), primary_key=True),  # files: creation day; otherwise ""
+    Column("n", BigInteger, nullable=False),
+    Column("bytes", BigInteger, nullable=False),
 )
 
 # --------------------------------------------------------------- people and access (web app)

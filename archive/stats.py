@@ -4,86 +4,74 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String, case, cast, func, select
+from sqlalchemy import String, cast, func, select
 
 from archive import schema as t
-from archive.catalog import Catalog
+from archive.catalog import Catalog, summary
 
 
-def _bytes_by_kind(conn: Any) -> dict[str, int]:
-    rows = conn.execute(
-        select(t.stored_file.c.kind, func.coalesce(func.sum(t.stored_file.c.size), 0)).group_by(
-            t.stored_file.c.kind
-        )
-    ).all()
-    return {kind: int(total) for kind, total in rows}
+def _sum_by(counts: dict[tuple, tuple[int, int]], position: int) -> dict[Any, int]:
+    """Counts of (batch, fonds, state) keys summed by one of the three, zeros left out."""
+    out: dict[Any, int] = {}
+    for key, (n, _bytes) in counts.items():
+        out[key[position]] = out.get(key[position], 0) + n
+    return {key: n for key, n in out.items() if n}
 
 
 def collect(catalog: Catalog) -> dict[str, Any]:
-    """All figures in one dict (the CLI prints it as tables or JSON)."""
-    failed_page = case((t.page.c.state == "failed", 1), else_=0)
-    archived_doc = case((t.document.c.state == "indexed", 1), else_=0)
-    with catalog.tx() as conn:
-        pages_by_state = dict(
-            conn.execute(select(t.page.c.state, func.count()).group_by(t.page.c.state)).all()
-        )
-        docs_by_state = dict(
-            conn.execute(
-                select(t.document.c.state, func.count()).group_by(t.document.c.state)
-            ).all()
-        )
-        records = conn.execute(select(func.count()).select_from(t.record)).scalar() or 0
-        stored = _bytes_by_kind(conn)
+    """All figures in one dict (the CLI prints it as tables or JSON).
 
-        pdf = t.stored_file.alias("pdf")
-        per_fonds_docs = conn.execute(
+    The counts come from the summary the catalog's triggers keep (:mod:`archive.catalog.summary`);
+    only the archived-per-day series is counted from the event log (through its index).
+    """
+    with catalog.tx() as conn:
+        pages = summary.totals(conn, "page", "batch_id", "fonds_id", "state")
+        docs = summary.totals(conn, "document", "batch_id", "fonds_id", "state")
+        records_per_fonds = summary.totals(conn, "record", "fonds_id")
+        stored = {k: b for k, (_n, b) in summary.totals(conn, "file", "state").items()}
+        fonds_codes = dict(conn.execute(select(t.fonds.c.id, t.fonds.c.code)).all())
+        batches = conn.execute(
             select(
-                t.fonds.c.code,
-                func.count(func.distinct(t.record.c.id)),
-                func.count(t.document.c.id),
-                func.coalesce(func.sum(archived_doc), 0),
-                func.coalesce(func.sum(pdf.c.size), 0),
-            )
-            .select_from(t.fonds)
-            .join(t.record, t.record.c.fonds_id == t.fonds.c.id)
-            .outerjoin(t.document, t.document.c.record_id == t.record.c.id)
-            .outerjoin(pdf, pdf.c.id == t.document.c.pdf_file_id)
-            .group_by(t.fonds.c.code)
-            .order_by(t.fonds.c.code)
+                t.batch.c.id, t.batch.c.name, t.batch.c.started_at, t.batch.c.finished_at
+            ).order_by(t.batch.c.id)
         ).all()
-        per_fonds_pages = dict(
-            conn.execute(
-                select(t.fonds.c.code, func.count(t.page.c.id))
-                .select_from(t.page)
-                .join(t.document, t.document.c.id == t.page.c.document_id)
-                .join(t.record, t.record.c.id == t.document.c.record_id)
-                .join(t.fonds, t.fonds.c.id == t.record.c.fonds_id)
-                .group_by(t.fonds.c.code)
-            ).all()
-        )
-        per_batch = conn.execute(
-            select(
-                t.batch.c.id,
-                t.batch.c.name,
-                t.batch.c.started_at,
-                t.batch.c.finished_at,
-                func.count(t.page.c.id),
-                func.coalesce(func.sum(failed_page), 0),
-            )
-            .select_from(t.batch)
-            .outerjoin(t.page, t.page.c.batch_id == t.batch.c.id)
-            .group_by(t.batch.c.id, t.batch.c.name, t.batch.c.started_at, t.batch.c.finished_at)
-            .order_by(t.batch.c.id)
-        ).all()
-        batch_docs = dict(
-            conn.execute(
-                select(t.document.c.batch_id, func.count()).group_by(t.document.c.batch_id)
-            ).all()
-        )
         day = func.substr(cast(t.event.c.at, String), 1, 10)
         per_day = conn.execute(
             select(day, func.count()).where(t.event.c.kind == "indexed").group_by(day).order_by(day)
         ).all()
+
+    pages_by_state = _sum_by(pages, 2)
+    docs_by_state = _sum_by(docs, 2)
+    records = sum(n for n, _b in records_per_fonds.values())
+    per_fonds_pages = {fonds_codes.get(f): n for f, n in _sum_by(pages, 1).items()}
+    per_fonds_docs = []
+    for fonds_id, code in sorted(fonds_codes.items(), key=lambda item: item[1]):
+        if records_per_fonds.get(fonds_id, (0, 0))[0] <= 0:
+            continue  # a fonds without records is not listed (the join left it out)
+        mine = {key: value for key, value in docs.items() if key[1] == fonds_id}
+        per_fonds_docs.append(
+            (
+                code,
+                records_per_fonds[fonds_id][0],
+                sum(n for n, _b in mine.values()),
+                sum(n for key, (n, _b) in mine.items() if key[2] == "indexed"),
+                sum(b for _n, b in mine.values()),
+            )
+        )
+    batch_pages = _sum_by(pages, 0)
+    batch_failed = _sum_by({k: v for k, v in pages.items() if k[2] == "failed"}, 0)
+    per_batch = [
+        (
+            b.id,
+            b.name,
+            b.started_at,
+            b.finished_at,
+            batch_pages.get(b.id, 0),
+            batch_failed.get(b.id, 0),
+        )
+        for b in batches
+    ]
+    batch_docs = _sum_by(docs, 0)
 
     archived_pages = pages_by_state.get("indexed", 0)
     return {
@@ -129,8 +117,15 @@ def collect(catalog: Catalog) -> dict[str, Any]:
     }
 
 
-def documents(catalog: Catalog, *, batch_id: int | None = None) -> list[dict[str, Any]]:
-    """Every document with its source files, PDF/A, metadata fields and pages' states."""
+def documents(
+    catalog: Catalog,
+    *,
+    batch_id: int | None = None,
+    after: int | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Every document with its source files, PDF/A, metadata fields and pages' states; with
+    ``limit``, one page of them in id order from the id ``after`` (keyset pagination)."""
     with catalog.tx() as conn:
         q = (
             select(
@@ -146,8 +141,16 @@ def documents(catalog: Catalog, *, batch_id: int | None = None) -> list[dict[str
             .outerjoin(t.stored_file, t.stored_file.c.id == t.document.c.pdf_file_id)
             .order_by(t.document.c.id)
         )
+        chosen = select(t.document.c.id).order_by(t.document.c.id)
         if batch_id is not None:
-            q = q.where(t.document.c.batch_id == batch_id)
+            chosen = chosen.where(t.document.c.batch_id == batch_id)
+        if after is not None:
+            chosen = chosen.where(t.document.c.id > after)
+        if limit is not None:
+            chosen = chosen.limit(limit)
+        ids = chosen.subquery()
+        if batch_id is not None or after is not None or limit is not None:
+            q = q.where(t.document.c.id.in_(select(ids.c.id)))
         docs = [dict(r) for r in conn.execute(q).mappings()]
         sources: dict[int, list[dict]] = {}
         for row in conn.execute(
@@ -159,6 +162,7 @@ def documents(catalog: Catalog, *, batch_id: int | None = None) -> list[dict[str
                 t.stored_file.c.size,
             )
             .join(t.stored_file, t.stored_file.c.id == t.document_source.c.file_id)
+            .where(t.document_source.c.document_id.in_(select(ids.c.id)))
             .order_by(t.document_source.c.document_id, t.document_source.c.position)
         ).mappings():
             sources.setdefault(row["document_id"], []).append(
@@ -181,7 +185,9 @@ def documents(catalog: Catalog, *, batch_id: int | None = None) -> list[dict[str
                 t.page.c.mean_conf,
                 t.page.c.blank,
                 t.page.c.text_source,
-            ).order_by(t.page.c.document_id, t.page.c.seq)
+            )
+            .where(t.page.c.document_id.in_(select(ids.c.id)))
+            .order_by(t.page.c.document_id, t.page.c.seq)
         ).mappings():
             item = dict(row)
             pages.setdefault(item.pop("document_id"), []).append(item)
@@ -226,26 +232,26 @@ def batch_status(catalog: Catalog, *, batch_id: int | None = None) -> list[dict[
         batches = [dict(r) for r in conn.execute(q).mappings()]
         out = []
         for b in batches:
-            states = dict(
+            states = {
+                k: n
+                for k, (n, _b) in summary.totals(conn, "page", "state", batch_id=b["id"]).items()
+            }
+            docs = {
+                k: n
+                for k, (n, _b) in summary.totals(
+                    conn, "document", "state", batch_id=b["id"]
+                ).items()
+            }
+            done_at = [
                 conn.execute(
-                    select(t.page.c.state, func.count())
-                    .where(t.page.c.batch_id == b["id"])
-                    .group_by(t.page.c.state)
-                ).all()
-            )
-            docs = dict(
-                conn.execute(
-                    select(t.document.c.state, func.count())
-                    .where(t.document.c.batch_id == b["id"])
-                    .group_by(t.document.c.state)
-                ).all()
-            )
-            last = conn.execute(
-                select(func.max(t.page.c.updated_at)).where(
-                    t.page.c.batch_id == b["id"],
-                    t.page.c.state.in_(("recognised", "packaged", "indexed")),
-                )
-            ).scalar()
+                    select(func.max(t.page.c.updated_at)).where(
+                        t.page.c.batch_id == b["id"], t.page.c.state == state
+                    )
+                ).scalar()
+                for state in ("recognised", "packaged", "indexed")
+            ]
+            moments = [_aware(m) for m in done_at if m is not None]
+            last = max(moments) if moments else None
             failures = [
                 {"document": r.name, "error": r.error}
                 for r in conn.execute(

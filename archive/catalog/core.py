@@ -95,6 +95,8 @@ class CatalogCore:
         from alembic.config import Config
         from alembic.util.exc import CommandError
 
+        from archive.catalog import summary
+
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         try:
@@ -103,6 +105,8 @@ class CatalogCore:
                     conn.exec_driver_sql("SELECT pg_advisory_xact_lock(741200)")
                 config.attributes["connection"] = conn
                 command.upgrade(config, "head")
+                if conn.dialect.name == "sqlite":  # a migration copying a table drops them
+                    summary.ensure_triggers(conn)
         except (SQLAlchemyError, CommandError) as exc:
             raise CatalogError(f"cannot create or migrate the catalog {self.url}: {exc}") from exc
 

@@ -105,15 +105,17 @@ def search_cmd(
 
 @click.command()
 @click.option("--batch", "batch_id", type=int, help="Only this batch.")
+@click.option("--after", type=int, help="Only documents with an id above this one.")
+@click.option("--limit", type=int, help="At most this many documents (a page).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @boundary
-def documents(batch_id: int | None, as_json: bool) -> None:
+def documents(batch_id: int | None, after: int | None, limit: int | None, as_json: bool) -> None:
     """List documents with their files, metadata and page states."""
     from sohoa.services.documents import list_documents
 
     ctx = open_ctx(load_settings())
     try:
-        docs = list_documents(ctx, batch_id=batch_id)
+        docs = list_documents(ctx, batch_id=batch_id, after=after, limit=limit)
     finally:
         ctx.close()
     if as_json:

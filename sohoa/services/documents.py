@@ -21,9 +21,12 @@ from sohoa.pipeline import Context
 VISIBLE_STATES = ("packaged", "indexed")  # officials only see archived documents
 
 
-def list_documents(ctx: Context, *, batch_id: int | None = None) -> list[dict[str, Any]]:
-    """Every document (or a batch's) with its files, metadata and page states."""
-    return archive_stats.documents(ctx.catalog, batch_id=batch_id)
+def list_documents(
+    ctx: Context, *, batch_id: int | None = None, after: int | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Every document (or a batch's) with its files, metadata and page states; with ``limit``
+    one page of them after the id ``after``."""
+    return archive_stats.documents(ctx.catalog, batch_id=batch_id, after=after, limit=limit)
 
 
 def document_job(ctx: Context, doc_id: int) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from sqlalchemy import String, cast, func, select
 
 from archive import schema as t
 from archive import stats as archive_stats
-from archive.catalog import Catalog
+from archive.catalog import Catalog, summary
 from archive.records import records_overview
 from sohoa.pipeline import Context
 
@@ -97,12 +97,8 @@ def series(catalog: Catalog) -> dict[str, list[tuple[str, float]]]:
             .group_by(day)
             .order_by(day)
         ).all()
-        file_day = _day(t.stored_file.c.created_at)
-        stored = conn.execute(
-            select(file_day, func.coalesce(func.sum(t.stored_file.c.size), 0))
-            .group_by(file_day)
-            .order_by(file_day)
-        ).all()
+        per_file_day = summary.totals(conn, "file", "day")
+    stored = sorted((d, size) for d, (_n, size) in per_file_day.items())
     running = 0.0
     storage = []
     for d, size in stored:
