@@ -81,37 +81,25 @@ def recognise_page(
         save(prepared.image)
         return prepared, None
 
+    def tesseract(path: Path) -> OcrResult:
+        return run_ocr(
+            path,
+            languages=languages,
+            dpi=round(dpi),
+            timeout=ocr_timeout,
+            thresholding=thresholding,
+            tessdata=tessdata,
+        )
+
     def read(page: PreparedPage) -> OcrResult:
         path = save(page.image)
         if not clean:
-            return run_ocr(
-                path,
-                languages=languages,
-                dpi=round(dpi),
-                timeout=ocr_timeout,
-                thresholding=thresholding,
-                tessdata=tessdata,
-            )
+            return tesseract(path)
         cleaning = clean_for_ocr(np.asarray(page.image), dpi=dpi, steps=clean)
         if cleaning.applied:
-            result = _read_cleaned(
-                cleaning.image,
-                path.parent,
-                languages=languages,
-                dpi=dpi,
-                timeout=ocr_timeout,
-                thresholding=thresholding,
-                tessdata=tessdata,
-            )
+            result = _read_cleaned(cleaning.image, path.parent, tesseract)
         else:
-            result = run_ocr(
-                path,
-                languages=languages,
-                dpi=round(dpi),
-                timeout=ocr_timeout,
-                thresholding=thresholding,
-                tessdata=tessdata,
-            )
+            result = tesseract(path)
         return replace(result, extra={**result.extra, "preparation": cleaning.facts()})
 
     result = read(prepared)
@@ -133,14 +121,7 @@ def recognise_page(
 
 
 def _read_cleaned(
-    gray: np.ndarray,
-    workdir: Path,
-    *,
-    languages: str,
-    dpi: float,
-    timeout: float,
-    thresholding: int | None,
-    tessdata: str | Path | None = None,
+    gray: np.ndarray, workdir: Path, tesseract: Callable[[Path], OcrResult]
 ) -> OcrResult:
     """Recognise a cleaned grey image through a temporary PGM in ``workdir``, removed after."""
     fd, name = tempfile.mkstemp(prefix=".tmp-clean-", suffix=".pnm", dir=workdir)
@@ -148,14 +129,7 @@ def _read_cleaned(
     path = Path(name)
     try:
         Image.fromarray(gray, "L").save(path, format="PPM")
-        return run_ocr(
-            path,
-            languages=languages,
-            dpi=round(dpi),
-            timeout=timeout,
-            thresholding=thresholding,
-            tessdata=tessdata,
-        )
+        return tesseract(path)
     finally:
         path.unlink(missing_ok=True)
 

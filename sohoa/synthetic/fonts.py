@@ -7,6 +7,7 @@ many times while a document is filled to its page count.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -65,3 +66,19 @@ def text_width_mm(text: str, *, size_pt: float, bold: bool = False, dpi: int = 3
     """The printed width of ``text`` in millimetres, measured at ``dpi`` (memoised)."""
     face = font(bold, pt_to_px(size_pt, dpi))
     return face.getlength(nfc(text)) * 25.4 / dpi
+
+
+def greedy_wrap(text: str, too_long: Callable[[str], bool]) -> list[str]:
+    """Lines of ``text``'s words, each as long as it can be before ``too_long`` says it is."""
+    out: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}".strip()
+        if current and too_long(candidate):
+            out.append(current)
+            current = word
+        else:
+            current = candidate
+    if current:
+        out.append(current)
+    return out

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from sohoa.synthetic.fonts import A4_MM, find_font, mm_to_px, nfc, pt_to_px
+from sohoa.synthetic.fonts import A4_MM, find_font, greedy_wrap, mm_to_px, nfc, pt_to_px
 
 _MONO_FILES = (
     "/usr/share/fonts/truetype/liberation2/LiberationMono-Regular.ttf",
@@ -61,21 +61,6 @@ class Sheet:
     text_box: tuple[int, int, int, int]
 
 
-def _wrap(text: str, face: ImageFont.FreeTypeFont, width_px: float) -> list[str]:
-    out: list[str] = []
-    current = ""
-    for word in text.split():
-        candidate = f"{current} {word}".strip()
-        if current and face.getlength(candidate) > width_px:
-            out.append(current)
-            current = word
-        else:
-            current = candidate
-    if current:
-        out.append(current)
-    return out
-
-
 def print_sheet(
     paragraphs: list[str],
     *,
@@ -101,7 +86,9 @@ def print_sheet(
     truth: list[str] = []
     limit = max_lines if max_lines is not None else 10**9
     for para in paragraphs:
-        for text in _wrap(nfc(para), font, width - left - right):
+        for text in greedy_wrap(
+            nfc(para), lambda line: font.getlength(line) > width - left - right
+        ):
             if y + step > height - bottom or len(truth) >= limit:
                 break
             draw.text((left, y), text, font=font, fill=255)

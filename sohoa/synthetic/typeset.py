@@ -12,7 +12,15 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw
 
-from sohoa.synthetic.fonts import A4_MM, font, mm_to_px, nfc, pt_to_px, text_width_mm
+from sohoa.synthetic.fonts import (
+    A4_MM,
+    font,
+    greedy_wrap,
+    mm_to_px,
+    nfc,
+    pt_to_px,
+    text_width_mm,
+)
 
 
 @dataclass(frozen=True)
@@ -61,19 +69,10 @@ def render_lines(
 
 @lru_cache(maxsize=4096)
 def _wrap_cached(text: str, width_mm: float, size_pt: float, bold: bool) -> tuple[str, ...]:
-    words = nfc(text).split()
-    out: list[str] = []
-    current = ""
-    for word in words:
-        candidate = f"{current} {word}".strip()
-        if current and text_width_mm(candidate, size_pt=size_pt, bold=bold) > width_mm:
-            out.append(current)
-            current = word
-        else:
-            current = candidate
-    if current:
-        out.append(current)
-    return tuple(out)
+    def too_long(line: str) -> bool:
+        return text_width_mm(line, size_pt=size_pt, bold=bold) > width_mm
+
+    return tuple(greedy_wrap(nfc(text), too_long))
 
 
 def wrap(text: str, *, width_mm: float, size_pt: float, bold: bool = False) -> list[str]:
