@@ -28,11 +28,11 @@ import json
 import resource
 import sys
 import tempfile
-import unicodedata
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
+from textmetrics import cer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -44,19 +44,6 @@ from sohoa.synthetic.fonts import font  # noqa: E402
 from sohoa.synthetic.typeset import paragraph_page  # noqa: E402
 
 FAULTS = ("clean", "border", "stamp", "uneven", "specks", "noisy")
-
-
-def cer(hypothesis: str, truth: str) -> float:
-    """Levenshtein distance / characters of the truth, NFC and whitespace-normalised."""
-    a = " ".join(unicodedata.normalize("NFC", hypothesis).split())
-    b = " ".join(unicodedata.normalize("NFC", truth).split())
-    row = list(range(len(a) + 1))
-    for i, ch in enumerate(b, start=1):
-        prev, row[0] = row[0], i
-        for j, other in enumerate(a, start=1):
-            cur = min(row[j] + 1, row[j - 1] + 1, prev + (other != ch))
-            prev, row[j] = row[j], cur
-    return row[-1] / max(1, len(b))
 
 
 def _mm(mm: float, dpi: int) -> int:

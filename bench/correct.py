@@ -17,8 +17,9 @@ import argparse
 import json
 import tempfile
 import time
-import unicodedata
 from pathlib import Path
+
+from textmetrics import normalise, wer
 
 import ocr
 from ocr.correct import MIN_CONF
@@ -27,22 +28,6 @@ from sohoa.synthetic.degrade import degrade
 from sohoa.synthetic.typeset import paragraph_page
 
 _PUNCT = ".,;:!?()[]\"'“”…"
-
-
-def _words(text: str) -> list[str]:
-    return unicodedata.normalize("NFC", text).split()
-
-
-def wer(hypothesis: str, truth: str) -> float:
-    """Word-level Levenshtein distance / words of the truth."""
-    a, b = _words(hypothesis), _words(truth)
-    row = list(range(len(a) + 1))
-    for i, word in enumerate(b, start=1):
-        prev, row[0] = row[0], i
-        for j, other in enumerate(a, start=1):
-            cur = min(row[j] + 1, row[j - 1] + 1, prev + (other != word))
-            prev, row[j] = row[j], cur
-    return row[-1] / max(1, len(b))
 
 
 def _pages(text_file: Path, count: int) -> list[str]:
@@ -101,7 +86,7 @@ def main() -> int:
         start = time.process_time()
         fixed = ocr.correct_result(result, model=model, min_conf=args.min_conf)
         cpu = time.process_time() - start
-        truth_words = {w.strip(_PUNCT) for w in _words(truth)}
+        truth_words = {w.strip(_PUNCT) for w in normalise(truth).split()}
         raw = fixed.extra["correction"]["raw"]
         right = 0
         for li, wi, before in raw:
@@ -111,7 +96,7 @@ def main() -> int:
             if args.show:
                 print(f"    {before!r} -> {after!r}{'' if ok else '  (?)'}")
         before, after = wer(result.text, truth), wer(fixed.text, truth)
-        words = len(_words(truth))
+        words = len(normalise(truth).split())
         print(
             f"{n:4d}  {words:5d}  {before:7.2%}  {after:13.2%}  {len(raw):7d}  {right:5d}  "
             f"{cpu:5.3f}"
