@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from archive import schema as t
 from archive.catalog import Catalog
@@ -75,9 +75,7 @@ def list_sites(catalog: Catalog) -> list[dict[str, Any]]:
             dict(r) for r in conn.execute(select(t.site_key).order_by(t.site_key.c.site)).mappings()
         ]
         counts = dict(
-            conn.execute(
-                select(t.received.c.site, t.received.c.id.count()).group_by(t.received.c.site)
-            ).all()
+            conn.execute(select(t.received.c.site, func.count()).group_by(t.received.c.site)).all()
         )
     return [
         {

@@ -16,7 +16,9 @@ from sohoa.exit_codes import ExitCode
 def _catalog() -> Any:
     from sohoa.services.access import open_catalog
 
-    return open_catalog(load_settings()).catalog
+    settings = load_settings()
+    settings.home.mkdir(parents=True, exist_ok=True)  # a centre's first command may be this
+    return open_catalog(settings).catalog
 
 
 @click.group("site")
