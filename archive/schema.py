@@ -210,3 +210,49 @@ record_grant = Table(
     Column("granted_by", String(200), nullable=False, default=""),
     Column("granted_at", DateTime(timezone=True), nullable=False),
 )
+
+# --------------------------------------------------------------- site-to-centre transfer
+
+# Centre: one key per site; only the SHA-256 of the (random, 256-bit) key is kept.
+site_key = Table(
+    "site_key",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("site", String(100), nullable=False, unique=True),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+# Site: every version of a record waiting for, or confirmed by, the centre.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("record_id", ForeignKey("record.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("fingerprint", String(64), nullable=False),  # what the version's content hashes to
+    Column("state", String(20), nullable=False),  # pending | built | sent | confirmed
+    Column("manifest", JSON),  # the built package's files: name, size, sha256
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("confirmed_at", DateTime(timezone=True)),
+    UniqueConstraint("record_id", "version"),
+    Index("ix_outbox_state", "state"),
+)
+
+# Centre: each version of a site's record that arrived, and the local record it became.
+received = Table(
+    "received",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("site", String(100), nullable=False),
+    Column("site_record_id", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("record_id", ForeignKey("record.id"), nullable=False),
+    Column("manifest", JSON, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("site", "site_record_id", "version"),
+)

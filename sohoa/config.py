@@ -160,6 +160,23 @@ class Settings(BaseSettings):
             raise ValueError(f"SOHOA_TESSDATA {text} is a file; give the folder holding it")
         return str(path.resolve())
 
+    # site-to-centre transfer (sohoa push at a site, /api/transfer/ at the centre)
+    transfer_url: str = Field("", description="the centre's address for `sohoa push`")
+    transfer_key: str = Field("", description="this site's key, issued by the centre's admin")
+    transfer_chunk_bytes: int = Field(
+        1024**2, ge=1024, le=64 * 1024**2, description="bytes sent per request"
+    )
+    transfer_bandwidth: int = Field(0, ge=0, description="bytes per second at most; 0: no limit")
+    transfer_window: str = Field(
+        "", description="local hours when pushing may run, HH:MM-HH:MM (empty: any time)"
+    )
+    transfer_timeout: float = Field(30.0, gt=0, description="seconds per HTTP request")
+    transfer_retries: int = Field(8, ge=0, description="failed requests retried per record")
+    transfer_fonds_map: str = Field(
+        "", description="centre: SITE/FONDS=LOCAL;... (SITE may be *) for received records"
+    )
+    transfer_unit_map: str = Field("", description="centre: SITE/UNIT=LOCAL;... for units")
+
     @field_validator("reread")
     @classmethod
     def _check_reread(cls, value: str) -> str:

@@ -11,7 +11,19 @@ from __future__ import annotations
 
 import click
 
-from sohoa.cli import accounts, backup, find, intake, records, review, sample, serve, upkeep, watch
+from sohoa.cli import (
+    accounts,
+    backup,
+    find,
+    intake,
+    records,
+    review,
+    sample,
+    serve,
+    transfer,
+    upkeep,
+    watch,
+)
 from sohoa.cli.console import setup_logging
 
 
@@ -45,6 +57,8 @@ for command in (
     upkeep.reindex,
     backup.backup,
     backup.restore,
+    transfer.site_group,
+    transfer.push,
     accounts.unit_group,
     accounts.user_group,
     accounts.access_cmd,

@@ -143,14 +143,21 @@ def _time_left(b: dict[str, Any]) -> str:
     is_flag=True,
     help="List pages read with a mean confidence under SOHOA_LOW_CONFIDENCE (to rescan).",
 )
+@click.option("--transfer", "show_transfer", is_flag=True, help="The outbox and the sites instead.")
 @boundary
-def status(batch_id: int | None, as_json: bool, low_confidence: bool) -> None:
+def status(batch_id: int | None, as_json: bool, low_confidence: bool, show_transfer: bool) -> None:
     """Each batch: pages per state, rate, estimated time left, failures and their reasons."""
     from sohoa.services import batches
 
     settings = load_settings()
     ctx = open_ctx(settings)
     try:
+        if show_transfer:
+            from sohoa.cli.transfer import print_transfer_status
+
+            print_transfer_status(ctx.catalog, as_json=as_json)
+            return
+        outbox = None if as_json else _outbox_line(ctx)
         if low_confidence:
             pages = batches.low_confidence(ctx, batch_id=batch_id)
         else:
@@ -184,6 +191,18 @@ def status(batch_id: int | None, as_json: bool, low_confidence: bool) -> None:
     for b in rows:
         for f in b["failures"]:
             out.print(f"[red]batch {b['batch']}:[/] {escape(f['error'] or f['document'])}")
+    if outbox:
+        out.print(outbox)
+
+
+def _outbox_line(ctx: Any) -> str | None:
+    """One line on the transfer outbox, when this archive has ever pushed."""
+    from sohoa.services.transfer import transfer_status
+
+    counts = transfer_status(ctx.catalog)["outbox"]
+    if not any(counts.values()):
+        return None
+    return "outbox: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + " (--transfer)"
 
 
 def _print_low_confidence(pages: list[dict[str, Any]], threshold: float, *, as_json: bool) -> None:

@@ -110,7 +110,7 @@ MESSAGES = {
 def create_app(settings: Settings) -> FastAPI:
     """The web application over the archive described by ``settings``."""
     from sohoa.pipeline import open_context
-    from sohoa.web import admin_pages, api, pages, staff_pages, uploads
+    from sohoa.web import admin_pages, api, pages, staff_pages, transfer, uploads
 
     ctx = open_context(settings)
 
@@ -200,6 +200,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(staff_pages.router)
     app.include_router(admin_pages.router)
     app.include_router(uploads.router)
+    app.include_router(transfer.router)
     return app
 
 

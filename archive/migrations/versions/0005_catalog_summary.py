@@ -1,7 +1,7 @@
 """catalog summary counts kept by triggers, indexes for status and dashboard reads
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-07 07:20:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from archive.catalog import summary
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
