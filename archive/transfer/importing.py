@@ -24,6 +24,7 @@ from archive.catalog import Catalog
 from archive.catalog.core import now
 from archive.catalog.document_rows import next_seq
 from archive.transfer import incoming
+from archive.transfer.outbox import DOC_COLUMNS
 from errors import InputError
 
 
@@ -251,18 +252,6 @@ def _insert_document(
                 created_at=stamp,
             )
         ).inserted_primary_key[0]
-    columns = (
-        "name",
-        "source_key",
-        "number",
-        "issued_date",
-        "type_code",
-        "type_name",
-        "organ",
-        "summary",
-        "fields",
-        "page_count",
-    )
     doc_id = conn.execute(
         t.document.insert().values(
             record_id=rid,
@@ -272,7 +261,7 @@ def _insert_document(
             pdf_file_id=file_id,
             created_at=stamp,
             updated_at=stamp,
-            **{c: doc[c] for c in columns},
+            **{c: doc[c] for c in DOC_COLUMNS if c != "seq"},
         )
     ).inserted_primary_key[0]
     for p in doc["pages"]:

@@ -34,7 +34,8 @@ from errors import StorageError
 OUTBOX_DIR = "outbox"
 CATALOG_JSON = "catalog.json"
 STATES = ("pending", "built", "sent", "confirmed")
-_DOC_COLUMNS = (
+#: The document columns that travel in catalog.json (the centre renumbers ``seq``).
+DOC_COLUMNS = (
     "seq",
     "name",
     "source_key",
@@ -112,7 +113,7 @@ def record_content(catalog: Catalog, record_id: int) -> dict[str, Any]:
                 {
                     "site_id": d["id"],
                     "pdf_sha256": d["pdf_sha256"],
-                    **{c: d[c] for c in _DOC_COLUMNS},
+                    **{c: d[c] for c in DOC_COLUMNS},
                     "pages": page_rows,
                     "events": [
                         {
