@@ -41,9 +41,9 @@ def issue_key(home: Path, site: str) -> str:
 
 
 @contextmanager
-def centre_server(home: Path, log: Path, **extra: str) -> Iterator[str]:
-    """`sohoa serve` on a free loopback port; yields its URL."""
-    port = free_port()
+def centre_server(home: Path, log: Path, port: int = 0, **extra: str) -> Iterator[str]:
+    """`sohoa serve` on loopback (``port``, else a free one); yields its URL."""
+    port = port or free_port()
     proc = start(["serve", "--port", str(port)], env_for(home, **extra), log)
     try:
         deadline = time.monotonic() + 120
