@@ -72,6 +72,7 @@ class FaultProxy:
     stall_seconds: float = 4.0
     port: int = 0
     faults: dict[str, int] = field(default_factory=lambda: {"none": 0, "cut": 0, "stall": 0})
+    bytes_up: int = 0  # bytes passed on from the client to the target (the benchmark's count)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -122,6 +123,9 @@ class FaultProxy:
                     data = src.recv(65536)
                     if not data:
                         break
+                    if src is client:
+                        with self.lock:
+                            self.bytes_up += len(data)
                     if kind != "none":
                         with self.lock:
                             state["left"] -= len(data)
