@@ -174,3 +174,35 @@ def _answers(client: httpx.Client) -> bool:
         return client.get("/login").status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def test_the_web_apps_watcher_pushes_too(tmp_path: Path) -> None:
+    site, centre, hot = tmp_path / "site", tmp_path / "centre", tmp_path / "hot"
+    hot.mkdir()
+    key = issue_key(centre, "XA08")
+    with centre_server(centre, tmp_path / "centre.log") as url:
+        env = env_for(
+            site,
+            SOHOA_TRANSFER_URL=url,
+            SOHOA_TRANSFER_KEY=key,
+            SOHOA_PUSH_INTERVAL="600",
+            SOHOA_SERVE_WATCH="1",
+            SOHOA_WATCH_DIR=str(hot),
+            SOHOA_WATCH_STABLE_SECONDS="1",
+        )
+        server = start(["serve", "--port", str(free_port())], env, tmp_path / "site-web.log")
+        try:
+            staging = tmp_path / "staging"
+            make_lot(staging, "W", 1)
+            (staging / "READY").write_text("")
+            staging.rename(hot / "lot-w")
+            wait_for(
+                lambda: query(centre, "SELECT count(*) FROM received") == [(1,)],
+                timeout=240,
+                what="the record at the centre",
+            )
+        finally:
+            kill(server, signal.SIGTERM)
+    assert (hot / "_done" / "lot-w").is_dir()
+    assert query(site, "SELECT state FROM outbox") == [("confirmed",)]
+    assert (last_push(site) or {}).get("result") == "ok"
