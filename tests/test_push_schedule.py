@@ -206,3 +206,21 @@ def test_the_web_apps_watcher_pushes_too(tmp_path: Path) -> None:
     assert (hot / "_done" / "lot-w").is_dir()
     assert query(site, "SELECT state FROM outbox") == [("confirmed",)]
     assert (last_push(site) or {}).get("result") == "ok"
+
+
+def test_outside_the_window_a_push_sends_nothing_and_says_so(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from sohoa.pipeline import open_context
+    from sohoa.services import transfer
+
+    settings = load_settings(home=tmp_path / "site", transfer_window="01:00-02:00")
+    ctx = open_context(settings)
+    try:
+        noon = datetime(2026, 12, 7, 12, 0)
+        report = transfer.push(ctx, url="http://127.0.0.1:9", key="k", at=lambda: noon)
+    finally:
+        ctx.close()
+    assert report.outside_window and report.result == "outside-window"
+    note = last_push(tmp_path / "site")
+    assert note is not None and note["result"] == "outside-window" and note["bytes_sent"] == 0
