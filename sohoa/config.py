@@ -177,6 +177,17 @@ class Settings(BaseSettings):
     )
     transfer_unit_map: str = Field("", description="centre: SITE/UNIT=LOCAL;... for units")
 
+    # push schedule (sohoa watch, and serve_watch, push the outbox by themselves)
+    push_interval: float = Field(
+        0.0, ge=0, description="seconds between scheduled pushes from `sohoa watch`; 0: none"
+    )
+    push_retry_seconds: float = Field(
+        30.0, gt=0, description="first wait after a failed scheduled push; doubles per failure"
+    )
+    push_backoff_max: float = Field(
+        3600.0, gt=0, description="longest wait between failed scheduled pushes"
+    )
+
     @field_validator("reread")
     @classmethod
     def _check_reread(cls, value: str) -> str:

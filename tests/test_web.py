@@ -204,6 +204,7 @@ ROLE_PAGES = {  # url -> roles allowed (others: 403)
     "/dashboard": {"admin", "staff"},
     "/review": {"admin", "staff"},
     "/api/dashboard": {"admin", "staff"},
+    "/api/transfer-status": {"admin", "staff"},
     "/api/review": {"admin", "staff"},
     "/admin/users": {"admin"},
     "/admin/units": {"admin"},

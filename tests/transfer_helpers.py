@@ -41,9 +41,9 @@ def issue_key(home: Path, site: str) -> str:
 
 
 @contextmanager
-def centre_server(home: Path, log: Path, **extra: str) -> Iterator[str]:
-    """`sohoa serve` on a free loopback port; yields its URL."""
-    port = free_port()
+def centre_server(home: Path, log: Path, port: int = 0, **extra: str) -> Iterator[str]:
+    """`sohoa serve` on loopback (``port``, else a free one); yields its URL."""
+    port = port or free_port()
     proc = start(["serve", "--port", str(port)], env_for(home, **extra), log)
     try:
         deadline = time.monotonic() + 120
@@ -72,6 +72,7 @@ class FaultProxy:
     stall_seconds: float = 4.0
     port: int = 0
     faults: dict[str, int] = field(default_factory=lambda: {"none": 0, "cut": 0, "stall": 0})
+    bytes_up: int = 0  # bytes passed on from the client to the target (the benchmark's count)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -122,6 +123,9 @@ class FaultProxy:
                     data = src.recv(65536)
                     if not data:
                         break
+                    if src is client:
+                        with self.lock:
+                            self.bytes_up += len(data)
                     if kind != "none":
                         with self.lock:
                             state["left"] -= len(data)

@@ -69,20 +69,26 @@ def revoke_key(catalog: Catalog, site: str) -> None:
 
 
 def list_sites(catalog: Catalog) -> list[dict[str, Any]]:
-    """Every site with a key: code, when issued, when revoked, records received."""
+    """Every site with a key: code, when issued and revoked, versions received, the last one."""
     with catalog.tx() as conn:
         rows = [
             dict(r) for r in conn.execute(select(t.site_key).order_by(t.site_key.c.site)).mappings()
         ]
-        counts = dict(
-            conn.execute(select(t.received.c.site, func.count()).group_by(t.received.c.site)).all()
-        )
+        counts = {
+            site: (n, last)
+            for site, n, last in conn.execute(
+                select(
+                    t.received.c.site, func.count(), func.max(t.received.c.received_at)
+                ).group_by(t.received.c.site)
+            ).all()
+        }
     return [
         {
             "site": r["site"],
             "created_at": r["created_at"],
             "revoked_at": r["revoked_at"],
-            "received": counts.get(r["site"], 0),
+            "received": counts.get(r["site"], (0, None))[0],
+            "last_received_at": counts.get(r["site"], (0, None))[1],
         }
         for r in rows
     ]

@@ -290,3 +290,21 @@ def outbox_counts(catalog: Catalog) -> dict[str, int]:
             conn.execute(select(t.outbox.c.state, func.count()).group_by(t.outbox.c.state)).all()
         )
     return {s: int(rows.get(s, 0)) for s in STATES}
+
+
+def recent_confirmed(catalog: Catalog, *, limit: int = 10) -> list[dict[str, Any]]:
+    """The last entries the centre confirmed: record, version, sent and confirmed times."""
+    with catalog.tx() as conn:
+        rows = conn.execute(
+            select(
+                t.record.c.code.label("record"),
+                t.outbox.c.version,
+                t.outbox.c.sent_at,
+                t.outbox.c.confirmed_at,
+            )
+            .join(t.record, t.record.c.id == t.outbox.c.record_id)
+            .where(t.outbox.c.state == "confirmed")
+            .order_by(t.outbox.c.confirmed_at.desc(), t.outbox.c.id.desc())
+            .limit(limit)
+        ).mappings()
+        return [dict(r) for r in rows]

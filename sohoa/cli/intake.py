@@ -155,7 +155,7 @@ def status(batch_id: int | None, as_json: bool, low_confidence: bool, show_trans
         if show_transfer:
             from sohoa.cli.transfer import print_transfer_status
 
-            print_transfer_status(ctx.catalog, as_json=as_json)
+            print_transfer_status(ctx.catalog, ctx.home, as_json=as_json)
             return
         outbox = None if as_json else _outbox_line(ctx)
         if low_confidence:

@@ -99,8 +99,12 @@ def push(url: str | None, key: str | None, as_json: bool) -> None:
     finally:
         ctx.close()
     if as_json:
-        print_json({**report.__dict__, "outbox": counts})
+        print_json({**report.__dict__, "result": report.result, "outbox": counts})
     else:
+        if report.busy:
+            out.print("another push is running for this archive: nothing done")
+        if report.error:
+            out.print(f"[red]push stopped:[/] {escape(report.error)}")
         if report.outside_window:
             out.print(f"outside the transfer window {settings.transfer_window}: stopped")
         for name, why in report.failed.items():
@@ -110,25 +114,46 @@ def push(url: str | None, key: str | None, as_json: bool) -> None:
             f"{report.bytes_sent} bytes, {report.retries} retries; outbox: "
             + ", ".join(f"{k} {v}" for k, v in counts.items())
         )
-    if report.failed:
+    if report.failed or report.error or report.left:
         raise SystemExit(ExitCode.PARTIAL)
 
 
-def print_transfer_status(catalog: Any, *, as_json: bool) -> None:
-    """The outbox and the sites (for ``sohoa status --transfer``)."""
+def print_transfer_status(catalog: Any, home: Any = None, *, as_json: bool) -> None:
+    """The outbox, the last push and, at a centre, the sites (``sohoa status --transfer``)."""
     from sohoa.services import transfer
 
-    status = transfer.transfer_status(catalog)
+    status = transfer.transfer_status(catalog, home)
     if as_json:
         print_json(status)
         return
-    out.print("outbox: " + ", ".join(f"{k} {v}" for k, v in status["outbox"].items()))
+    counts = status["outbox"]
+    out.print(
+        f"outbox: {counts['pending'] + counts['built']} waiting, {counts['sent']} sent, "
+        f"{counts['confirmed']} confirmed by the centre"
+    )
+    last = status["last_push"]
+    if last:
+        error = f": {escape(last['error'])}" if last.get("error") else ""
+        out.print(
+            f"last push {transfer.short_time(last['finished_at'])} to {escape(last['url'])}: "
+            f"{last['result']}, {last['confirmed']} confirmed, {last['bytes_sent']} bytes{error}"
+        )
+        if last.get("last_confirmed_at"):
+            out.print(f"  last record confirmed {transfer.short_time(last['last_confirmed_at'])}")
     for e in status["open"]:
         error = f" ({escape(e['error'])})" if e["error"] else ""
         out.print(f"  {escape(e['record'])} v{e['version']}: {e['state']}{error}")
     for s in status["sites"]:
         state = "revoked" if s["revoked_at"] else "active"
-        out.print(f"site {escape(s['site'])} ({state}): {s['received']} record versions received")
+        contact = s.get("contact") or {}
+        waiting = contact.get("outbox") or {}
+        backlog = waiting.get("pending", 0) + waiting.get("built", 0) + waiting.get("sent", 0)
+        out.print(
+            f"site {escape(s['site'])} ({state}): {s['received']} record versions received, "
+            f"last {transfer.short_time(s['last_received_at'])}; "
+            f"last contact {transfer.short_time(contact.get('at'))}"
+            + (f", {backlog} waiting there" if contact else "")
+        )
 
 
 __all__ = ["print_transfer_status", "push", "site_group"]

@@ -12,12 +12,20 @@ from rich.markup import escape
 from sohoa.cli.console import boundary, login_name, out
 from sohoa.config import load_settings
 
-COLOURS = {"archived": "green", "failed": "red", "removed": "yellow", "vanished": "yellow"}
+COLOURS = {
+    "archived": "green",
+    "failed": "red",
+    "removed": "yellow",
+    "vanished": "yellow",
+    "push pushed": "green",
+    "push failed": "red",
+    "push partial": "yellow",
+}
 
 
 def _print_notice(notice: Any) -> None:
     colour = COLOURS.get(notice.kind, "cyan")
-    name = notice.batch or "(loose files)"
+    name = notice.batch or ("centre" if notice.kind.startswith("push") else "(loose files)")
     out.print(f"[{colour}]{notice.kind}[/] {escape(name)}: {escape(notice.message)}")
 
 
@@ -60,6 +68,12 @@ def _stop_on_sigterm() -> None:
 )
 @click.option("--fonds", help="Fonds (phông) code for every record.")
 @click.option("--record", help="Put every document into this record (hồ sơ) code.")
+@click.option(
+    "--push-every",
+    "push_every",
+    type=float,
+    help="Push the outbox to the centre every SECONDS (default SOHOA_PUSH_INTERVAL; 0: never).",
+)
 @click.option("--once", is_flag=True, help="Stop when nothing is left to archive.")
 @click.option("--operator", default=login_name, help="Who the batches are recorded for.")
 @boundary
@@ -71,6 +85,7 @@ def watch(
     failed_dir: Path | None,
     fonds: str | None,
     record: str | None,
+    push_every: float | None,
     once: bool,
     operator: str,
 ) -> None:
@@ -79,12 +94,13 @@ def watch(
     Each sub-folder is a batch (loose files at the top are gathered into one). A batch starts
     when nothing in it changed for the stable time, or at once when it holds a READY file.
     Finished batches go to the done folder; batches with failures to the failed folder with
-    a SOHOA-FAILED.txt that says what to do. Stop with Ctrl-C or SIGTERM: it resumes where it
-    stopped when started again.
+    a SOHOA-FAILED.txt that says what to do. With a push interval (and SOHOA_TRANSFER_URL and
+    SOHOA_TRANSFER_KEY) it also sends the outbox to the centre on schedule. Stop with Ctrl-C
+    or SIGTERM: it resumes where it stopped when started again.
     """
     from sohoa.services.watch import watch as run_watch
 
-    settings = load_settings()
+    settings = load_settings(push_interval=push_every)
     _stop_on_sigterm()
     run_watch(
         settings,

@@ -16,14 +16,16 @@ the files (:mod:`archive.transfer.incoming`), imports a complete, verified versi
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from datetime import time as clock
+from pathlib import Path
 from typing import Any
 
-from archive.transfer import incoming, outbox
+from archive.transfer import incoming, ledger, outbox
 from archive.transfer.importing import import_version, is_received, parse_map
 from archive.transfer.keys import check_key
 from errors import ConfigError, SohoaError
@@ -57,6 +59,20 @@ class PushReport:
     bytes_sent: int = 0
     outside_window: bool = False
     retries: int = 0
+    busy: bool = False  # another push held the lock: this one did nothing
+    error: str = ""  # why the push stopped early (the centre unreachable or refusing)
+    left: int = 0  # entries not tried because the push stopped early
+
+    @property
+    def result(self) -> str:
+        """One word: ok, partial (some records not sent), failed, outside-window or busy."""
+        if self.busy:
+            return "busy"
+        if self.error or self.failed or self.left:
+            return "partial" if self.confirmed else "failed"
+        if self.outside_window:
+            return "outside-window"
+        return "ok"
 
 
 # ------------------------------------------------------------------------------ the window
@@ -104,7 +120,12 @@ class Throttle:
 
 
 class _Retry(Exception):
-    """A request to try again (a dropped or refused connection, a 5xx, a bad chunk)."""
+    """A request to try again (a dropped or refused connection, a 5xx, a bad chunk);
+    ``unreachable`` when no answer came at all (the link or the centre is down)."""
+
+    def __init__(self, message: str, *, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.unreachable = unreachable
 
 
 def _client(url: str, key: str, timeout: float) -> Any:
@@ -124,7 +145,7 @@ def _call(client: Any, method: str, path: str, **kwargs: Any) -> Any:
     try:
         resp = client.request(method, API + path, **kwargs)
     except httpx.HTTPError as exc:  # transport errors, timeouts, broken reads
-        raise _Retry(f"{exc.__class__.__name__}: {exc}") from exc
+        raise _Retry(f"{exc.__class__.__name__}: {exc}", unreachable=True) from exc
     if resp.status_code in (401, 403):
         raise RefusedError(f"the centre refused this site's key ({resp.status_code})")
     try:
@@ -184,6 +205,109 @@ def _send_entry(ctx: Context, client: Any, entry: dict, throttle: Throttle) -> t
     return str(answer.get("record", "")), sent
 
 
+def _hello(client: Any, counts: dict[str, int], retries: int) -> None:
+    """Tell the centre this site is alive and what its outbox holds (retried like a chunk)."""
+    for attempt in range(retries + 1):
+        try:
+            _call(client, "POST", "/hello", json={"outbox": counts})
+            return
+        except _Retry:
+            if attempt == retries:
+                raise
+            time.sleep(min(0.2 * 2**attempt, 5.0))
+
+
+def _push_entries(
+    ctx: Context,
+    client: Any,
+    report: PushReport,
+    progress: Callable[[str], None] | None,
+    at: Callable[[], datetime],
+    stop: threading.Event | None,
+) -> None:
+    """Send the open entries one by one; stop early when the centre stops answering."""
+    settings = ctx.settings
+    throttle = Throttle(settings.transfer_bandwidth)
+    entries = outbox.open_entries(ctx.catalog)
+    for n, entry in enumerate(entries):
+        if not in_window(settings.transfer_window, at()):
+            report.outside_window = True
+            report.left = len(entries) - n
+            return
+        if stop is not None and stop.is_set():
+            report.left = len(entries) - n
+            report.error = "stopped"
+            return
+        name = f"{entry['record_code']} v{entry['version']}"
+        entry["manifest"] = outbox.build_package(ctx.catalog, ctx.home, entry)
+        if entry["state"] == "pending":
+            entry["state"] = "built"
+        for attempt in range(settings.transfer_retries + 1):
+            try:
+                _code, sent = _send_entry(ctx, client, entry, throttle)
+            except _Retry as exc:
+                report.retries += 1
+                outbox.mark(ctx.catalog, entry["id"], "failed-attempt", error=str(exc))
+                log.info("push %s: attempt %d failed: %s", name, attempt + 1, exc)
+                if attempt < settings.transfer_retries:
+                    time.sleep(min(0.2 * 2**attempt, 5.0))
+                    continue
+                report.failed[name] = str(exc)
+                if exc.unreachable:  # the rest would fail alike: try again at the next push
+                    report.left = len(entries) - n - 1
+                    report.error = f"the centre stopped answering: {exc}"
+                    return
+                break
+            outbox.mark(ctx.catalog, entry["id"], "confirmed")
+            outbox.drop_package(ctx.home, entry["id"])
+            report.confirmed.append(name)
+            report.bytes_sent += sent
+            if progress is not None:
+                progress(name)
+            break
+
+
+def _note(ctx: Context, url: str, report: PushReport, started: datetime) -> None:
+    """Keep how this push went (for status and the dashboard), and log it."""
+    before = ledger.last_push(ctx.home) or {}
+    finished = datetime.now(UTC)
+    note = {
+        "started_at": started.isoformat(timespec="seconds"),
+        "finished_at": finished.isoformat(timespec="seconds"),
+        "url": url,
+        "result": report.result,
+        "confirmed": len(report.confirmed),
+        "records": report.confirmed[:50],
+        "failed": dict(list(report.failed.items())[:50]),
+        "left": report.left,
+        "bytes_sent": report.bytes_sent,
+        "retries": report.retries,
+        "error": report.error,
+        "last_ok_at": before.get("last_ok_at"),
+        "last_confirmed_at": before.get("last_confirmed_at"),
+    }
+    if report.result in ("ok", "outside-window"):
+        note["last_ok_at"] = note["finished_at"]
+    if report.confirmed:
+        note["last_confirmed_at"] = note["finished_at"]
+    ledger.save_last_push(ctx.home, note)
+    level = logging.INFO if report.result in ("ok", "outside-window") else logging.WARNING
+    log.log(
+        level,
+        "push to %s: %s, %d confirmed, %d not sent, %d bytes, %d retries%s",
+        url,
+        report.result,
+        len(report.confirmed),
+        len(report.failed) + report.left,
+        report.bytes_sent,
+        report.retries,
+        f" ({report.error})" if report.error else "",
+    )
+    if report.confirmed or report.failed or report.error:
+        detail = {k: note[k] for k in ("url", "result", "confirmed", "bytes_sent", "error")}
+        ctx.catalog.log_event("transfer.push", detail={**detail, "failed": note["failed"]})
+
+
 def push(
     ctx: Context,
     *,
@@ -191,45 +315,46 @@ def push(
     key: str,
     progress: Callable[[str], None] | None = None,
     at: Callable[[], datetime] = datetime.now,
+    stop: threading.Event | None = None,
 ) -> PushReport:
-    """Send every open outbox entry to the centre at ``url``; see the module's docstring."""
+    """Send every open outbox entry to the centre at ``url``; see the module's docstring.
+
+    One push at a time per archive (a lock file): a push started while another runs does
+    nothing and says so (``busy``). The centre is greeted first (``/hello``: this site's
+    outbox counts, its last contact), so a refused key or a dead link ends the push at once;
+    a link that dies on the way ends it after that record's retries.
+    """
     settings = ctx.settings
     report = PushReport()
     if not url or not key:
         raise ConfigError("push needs the centre's URL and this site's key (SOHOA_TRANSFER_KEY)")
-    if not in_window(settings.transfer_window, at()):
-        report.outside_window = True
+    lock = ledger.PushLock(ctx.home)
+    if not lock.acquire():
+        report.busy = True
+        log.info("push to %s: another push is running; nothing done", url)
         return report
-    outbox.enqueue_archived(ctx.catalog)
-    throttle = Throttle(settings.transfer_bandwidth)
-    with _client(url, key, settings.transfer_timeout) as client:
-        for entry in outbox.open_entries(ctx.catalog):
-            if not in_window(settings.transfer_window, at()):
-                report.outside_window = True
-                break
-            name = f"{entry['record_code']} v{entry['version']}"
-            entry["manifest"] = outbox.build_package(ctx.catalog, ctx.home, entry)
-            if entry["state"] == "pending":
-                entry["state"] = "built"
-            for attempt in range(settings.transfer_retries + 1):
-                try:
-                    _code, sent = _send_entry(ctx, client, entry, throttle)
-                except _Retry as exc:
-                    report.retries += 1
-                    outbox.mark(ctx.catalog, entry["id"], "failed-attempt", error=str(exc))
-                    log.info("push %s: attempt %d failed: %s", name, attempt + 1, exc)
-                    if attempt == settings.transfer_retries:
-                        report.failed[name] = str(exc)
-                    else:
-                        time.sleep(min(0.2 * 2**attempt, 5.0))
-                    continue
-                outbox.mark(ctx.catalog, entry["id"], "confirmed")
-                outbox.drop_package(ctx.home, entry["id"])
-                report.confirmed.append(name)
-                report.bytes_sent += sent
-                if progress is not None:
-                    progress(name)
-                break
+    started = datetime.now(UTC)
+    try:
+        if not in_window(settings.transfer_window, at()):
+            report.outside_window = True
+            return report
+        outbox.enqueue_archived(ctx.catalog)
+        with _client(url, key, settings.transfer_timeout) as client:
+            try:
+                _hello(client, outbox.outbox_counts(ctx.catalog), settings.transfer_retries)
+            except _Retry as exc:
+                report.error = f"the centre did not answer: {exc}"
+                report.left = len(outbox.open_entries(ctx.catalog))
+                return report
+            _push_entries(ctx, client, report, progress, at, stop)
+    except RefusedError as exc:
+        report.error = str(exc)
+        raise
+    finally:
+        try:
+            _note(ctx, url, report, started)
+        finally:
+            lock.release()
     return report
 
 
@@ -242,6 +367,14 @@ def site_for_key(ctx: Context, key: str | None) -> tuple[str | None, bool]:
         return None, False
     found = check_key(ctx.catalog, key)
     return found.site, found.revoked
+
+
+def receive_hello(ctx: Context, site: str, counts: dict[str, int]) -> dict:
+    """Note that ``site`` got in touch (and its outbox counts); the centre's time."""
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    clean = {str(k)[:20]: int(v) for k, v in list(counts.items())[:10]}
+    ledger.save_contact(ctx.home, site, {"at": stamp, "outbox": clean})
+    return {"site": site, "at": stamp}
 
 
 def receive_offer(ctx: Context, site: str, record: int, version: int, files: list) -> dict:
@@ -305,8 +438,21 @@ def sites(catalog: Any) -> list[dict[str, Any]]:
     return list_sites(catalog)
 
 
-def transfer_status(catalog: Any) -> dict[str, Any]:
-    """This archive's outbox (entries per state, the open ones) and the sites it heard from."""
+def short_time(value: Any) -> str:
+    """A time (a datetime or ISO text) to the minute, for people; a dash for none."""
+    if not value:
+        return "-"
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return text[:16].replace("T", " ")
+
+
+def transfer_status(catalog: Any, home: Path | None = None) -> dict[str, Any]:
+    """This archive's outbox (entries per state, the open ones, the last confirmed, the last
+    push) and, at a centre, each site: records received, last record, last contact."""
+    contacts = ledger.contacts(home) if home is not None else {}
+    listed = sites(catalog)
+    for s in listed:
+        s["contact"] = contacts.pop(s["site"], None)
     return {
         "outbox": outbox.outbox_counts(catalog),
         "open": [
@@ -319,5 +465,7 @@ def transfer_status(catalog: Any) -> dict[str, Any]:
             }
             for e in outbox.open_entries(catalog)
         ],
-        "sites": sites(catalog),
+        "recent": outbox.recent_confirmed(catalog, limit=10),
+        "last_push": ledger.last_push(home) if home is not None else None,
+        "sites": listed,
     }

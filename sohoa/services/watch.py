@@ -27,13 +27,32 @@ def watch(
     on_notice: Callable[[Notice], None] | None = None,
     **options: Any,
 ) -> None:
-    """Watch the hot folder ``root`` (default ``SOHOA_WATCH_DIR``) until ``stop`` is set."""
+    """Watch the hot folder ``root`` (default ``SOHOA_WATCH_DIR``) until ``stop`` is set;
+    with ``SOHOA_PUSH_INTERVAL``, push the outbox to the centre on schedule meanwhile."""
     from sohoa.pipeline import open_context
+    from sohoa.services.push_schedule import start_schedule
 
     opts = options_from(settings, root, **options)
     ctx = open_context(settings)
     try:
-        HotFolder(ctx, opts, on_notice).run(stop, once=once)
+
+        def tell(kind: str, message: str) -> None:
+            if on_notice is not None:
+                on_notice(Notice(f"push {kind}", "", message))
+
+        schedule = start_schedule(settings, tell)
+
+        def noticed(notice: Notice) -> None:
+            if schedule is not None and notice.kind == "archived":
+                schedule.nudge()
+            if on_notice is not None:
+                on_notice(notice)
+
+        try:
+            HotFolder(ctx, opts, noticed).run(stop, once=once)
+        finally:
+            if schedule is not None:
+                schedule.close()
     finally:
         ctx.close()
 

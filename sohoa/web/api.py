@@ -10,7 +10,7 @@ from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, Field
 
 from archive.accounts import User
-from sohoa.services import access, batches, documents, review, statistics
+from sohoa.services import access, batches, documents, review, statistics, transfer
 from sohoa.services import events as event_log
 from sohoa.services import search as search_service
 from sohoa.services.search import SearchForm
@@ -177,6 +177,13 @@ def document(request: Request, user: CurrentUser, doc_id: int) -> Any:
 def dashboard(request: Request, user: StaffUser) -> Any:
     """The dashboard's figures."""
     return jsonable_encoder(statistics.dashboard(app_context(request)))
+
+
+@router.get("/transfer-status")
+def transfer_status(request: Request, user: StaffUser) -> Any:
+    """The outbox, the last push and the sites heard from (as ``sohoa status --transfer``)."""
+    ctx = app_context(request)
+    return jsonable_encoder(transfer.transfer_status(ctx.catalog, ctx.home))
 
 
 @router.post("/retry")

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, Response
 
 from errors import InputError
-from sohoa.services import batches, documents, events, review, statistics
+from sohoa.services import batches, documents, events, review, statistics, transfer
 from sohoa.web import images
 from sohoa.web.charts import bar_chart, human_bytes, line_chart
 from sohoa.web.responses import app_context, redirect, render
@@ -56,6 +56,9 @@ def dashboard_page(request: Request, user: StaffUser, flash: str = "") -> Respon
         request,
         "dashboard.html",
         snap=snapshot,
+        transfer=transfer.transfer_status(ctx.catalog, ctx.home),
+        when=transfer.short_time,
+        pushing_to=ctx.settings.transfer_url,
         charts=charts(snapshot),
         flash=flash[:300],
         broker=bool(ctx.settings.broker),

@@ -1,8 +1,10 @@
 """The centre's receiving end of site-to-centre transfer: ``/api/transfer/`` (JSON).
 
 Every request carries the site's key in ``X-Sohoa-Site-Key``: none or an unknown key is
-401, a revoked key 403. ``POST /api/transfer/offer`` registers a version's file list and
-answers the bytes held of each file (or ``confirmed`` for a version received before);
+401, a revoked key 403. ``POST /api/transfer/hello`` notes the site's contact (and its
+outbox counts) at the start of every push. ``POST /api/transfer/offer`` registers a
+version's file list and answers the bytes held of each file (or ``confirmed`` for a
+version received before);
 ``PUT /api/transfer/file/{record}/{version}/{sha256}?offset=N`` appends a chunk (the raw
 body; 409 with ``held`` when the offset is not where the centre's copy ends, 422 when the
 completed file's SHA-256 is wrong: it is discarded); ``POST /api/transfer/commit`` imports
@@ -77,6 +79,18 @@ async def _call(fn: Callable[..., Any], *args: Any) -> Any:
         return JSONResponse({"detail": str(exc)}, status_code=404)
     except InputError as exc:
         return JSONResponse({"detail": str(exc)}, status_code=400)
+
+
+class HelloIn(BaseModel):
+    """A site's greeting: its outbox counts by state."""
+
+    outbox: dict[str, int] = Field(default_factory=dict, max_length=10)
+
+
+@router.post("/hello")
+async def hello(request: Request, site: Site, body: HelloIn) -> Any:
+    """Note the site's contact; the centre's time (the site's key is checked first)."""
+    return await _call(transfer.receive_hello, app_context(request), site, body.outbox)
 
 
 @router.post("/offer")
