@@ -19,9 +19,12 @@ Generated pages (``sohoa.synthetic``, 200 dpi by default, light blur and noise):
   text-skew   a portrait page of prose skewed by +-0.5..5 degrees (case f);
   text-turn   the same page turned 90/180/270 degrees with a 1 degree skew (case b);
   landscape   a wide page of upright prose, skewed 1.5 degrees: must not be turned (a);
-  title/cover a title and signature block / a cover sheet, turned 0/90/180/270 (c);
-  table       a ruled grid of short cells skewed 2..4 degrees (d);
-  photo/map   a photograph with a caption / a sketch map with labels at all angles, straight (e).
+  title/cover a title and signature block / a cover sheet, skewed 1.2 degrees, turned
+              0/90/180/270 (c);
+  table/form  a ruled grid of short cells / the same grid left blank (header and one row),
+              skewed 2..4 degrees (d);
+  photo/map   a photograph with a caption (upright, and turned 90) / a sketch map with labels
+              at all angles (upright, and upside down), straight (e).
 
 Real scans (``--scans``): each upright scan turned 90/180/270 and skewed by +2 and -3 degrees
 by this script; their skew is measured against what sohoa removes from the scan as given (the
@@ -112,13 +115,14 @@ def generated_cases(
     for kind in ("title", "cover"):
         page, _ = geometry_page(kind, random.Random(seed), dpi=dpi)
         for turns in (0, 1, 2, 3):
-            yield kind, scan(page, 0.0, turns), 90 * turns, 0.0
-    table, _ = geometry_page("table", random.Random(seed), dpi=dpi)
-    angle = round(rng.uniform(2.0, 4.0) * sign, 2)
-    yield "table", scan(table, angle), 0, angle
-    for kind in ("photo", "map"):
+            yield kind, scan(page, 1.2 * sign, turns), 90 * turns, 1.2 * sign
+    for kind in ("table", "form"):
         page, _ = geometry_page(kind, random.Random(seed), dpi=dpi)
-        yield kind, scan(page, 0.0), 0, 0.0
+        angle = round(rng.uniform(2.0, 4.0) * sign, 2)
+        yield kind, scan(page, angle), 0, angle
+    for kind, turns in (("photo", 0), ("photo", 1), ("map", 0), ("map", 2)):
+        page, _ = geometry_page(kind, random.Random(seed), dpi=dpi)
+        yield kind, scan(page, 0.0, turns), 90 * turns, 0.0
 
 
 def _load_real(folder: Path, name: str, index: int, kind: str) -> tuple[Image.Image, float]:

@@ -78,13 +78,17 @@ def sparse_page(
 _ROLES = ("Chủ tịch", "Phó Chủ tịch", "Ủy viên", "Thư ký", "Kế toán", "Cán bộ")
 
 
-def table_page(rng: random.Random, *, dpi: int = 300, rows: int = 14) -> tuple[Image.Image, str]:
-    """A ruled grid (title above) of short Vietnamese cells: number, name, role, commune, note."""
+def table_page(
+    rng: random.Random, *, dpi: int = 300, rows: int = 14, filled: int | None = None
+) -> tuple[Image.Image, str]:
+    """A ruled grid (title above) of short Vietnamese cells: number, name, role, commune, note.
+
+    ``filled`` rows carry text (default all): a blank form has a header and a row or two."""
     cols_mm = (15.0, 27.0, 80.0, 112.0, 148.0, 195.0)
     top, row_mm = 45.0, 11.0
     header = ("STT", "Họ và tên", "Chức vụ", "Đơn vị", "Ghi chú")
     cells = [header]
-    for i in range(rows):
+    for i in range(rows if filled is None else filled):
         note = rng.choice(("", "", "Nghỉ hưu", "Chuyển công tác", "Đã ký"))
         cells.append(
             (str(i + 1), random_person(rng), rng.choice(_ROLES), rng.choice(COMMUNES), note)
@@ -100,14 +104,14 @@ def table_page(rng: random.Random, *, dpi: int = 300, rows: int = 14) -> tuple[I
     page = render_lines(lines, dpi=dpi)
     draw = ImageDraw.Draw(page)
     width = max(2, dpi // 100)
-    bottom = top + len(cells) * row_mm
+    bottom = top + (rows + 1) * row_mm
     for x in cols_mm:
         draw.line(
             (mm_to_px(x, dpi), mm_to_px(top, dpi), mm_to_px(x, dpi), mm_to_px(bottom, dpi)),
             0,
             width,
         )
-    for r in range(len(cells) + 1):
+    for r in range(rows + 2):
         y = mm_to_px(top + r * row_mm, dpi)
         draw.line((mm_to_px(cols_mm[0], dpi), y, mm_to_px(cols_mm[-1], dpi), y), 0, width)
     truth = [lines[0].text] + [" ".join(t for t in row if t) for row in cells]
@@ -190,7 +194,7 @@ def map_page(rng: random.Random, *, dpi: int = 300, labels: int = 14) -> tuple[I
 
 
 #: The page kinds by name, for the bench and the tests.
-KINDS = ("landscape", "title", "cover", "table", "photo", "map")
+KINDS = ("landscape", "title", "cover", "table", "form", "photo", "map")
 
 
 def geometry_page(kind: str, rng: random.Random, *, dpi: int = 300) -> tuple[Image.Image, str]:
@@ -201,6 +205,8 @@ def geometry_page(kind: str, rng: random.Random, *, dpi: int = 300) -> tuple[Ima
         return sparse_page(rng, kind=kind, dpi=dpi)
     if kind == "table":
         return table_page(rng, dpi=dpi)
+    if kind == "form":
+        return table_page(rng, dpi=dpi, filled=1)
     if kind == "photo":
         return photo_page(rng, dpi=dpi)
     if kind == "map":
