@@ -108,16 +108,18 @@ def turns_to_try(first: OcrResult, osd_rotation: int, osd_confidence: float) -> 
 def turn_wins(turned: OcrResult, best: OcrResult, *, detected: bool) -> bool:
     """Whether a turned reading replaces the best so far.
 
-    After a confident detection the turned reading needs only to be no worse; a tried turn
+    After a confident detection the turned reading needs only to be no worse (or, against a
+    reading whose lines run down the page, confident across it); a tried turn
     must be clearly better (``TRIAL_MIN_CONFIDENT`` confident words running across the page,
     at least twice as many as the best so far), so a page is never turned on a guess.
     """
     if detected:
+        if sideways_share(turned) > SIDEWAYS_SHARE:
+            return False
+        if sideways_share(best) > SIDEWAYS_SHARE:
+            return confident_share(turned) >= MIN_CONFIDENT_SHARE
         score = (confident_share(turned), len(turned.words))
-        return sideways_share(turned) <= SIDEWAYS_SHARE and score >= (
-            confident_share(best),
-            len(best.words),
-        )
+        return score >= (confident_share(best), len(best.words))
     gained = _confident_across(turned)
     return (
         gained >= TRIAL_MIN_CONFIDENT

@@ -78,6 +78,10 @@ def test_a_tried_turn_must_read_clearly_better() -> None:
     assert not turn_wins(slightly, poor, detected=False)
     assert turn_wins(clearly, poor, detected=False)
     assert not turn_wins(clearly, clearly, detected=False)
+    # A detected turn beats a sideways reading however confident that one was.
+    down = _reading([_word("Việt", 20, 60)] * 6)
+    fair = _reading([_word("Việt", 60, 20)] * 4 + [_word("xq", 30, 20, 50.0)] * 2)
+    assert turn_wins(fair, down, detected=True) and not turn_wins(down, fair, detected=True)
     # Confident words running down the page are no evidence of the turn being right.
     assert not turn_wins(_reading([_word("Việt", 20, 60)] * 6), poor, detected=False)
 
