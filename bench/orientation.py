@@ -2,6 +2,7 @@
 
 Usage: nice -n 10 .venv/bin/python bench/orientation.py [--seeds 3] [--dpi 200]
        [--scans ../shared/samples/scans] [--only generated|real] [--json OUT]
+       nice -n 10 .venv/bin/python bench/orientation.py --summary OUT   (the table again)
 
 Every page goes through ``ocr.recognise_page`` as the pipeline calls it (deskew, read, and
 orientation detection only when the reading looks turned; the default cleaning steps). Per
@@ -207,17 +208,18 @@ def summary(rows: list[dict]) -> str:
         groups[(row["data"], row["case"])].append(row)
     out = [
         "| data | case | pages | ok | left | wrong | residual skew median / max (deg) "
-        "| CPU ms/page median |",
-        "|---|---|---:|---:|---:|---:|---|---:|",
+        "| CPU ms/page median | CPU s total |",
+        "|---|---|---:|---:|---:|---:|---|---:|---:|",
     ]
     for (data, case), items in groups.items():
         counts = {k: sum(1 for r in items if r["outcome"] == k) for k in ("ok", "left", "wrong")}
         res = [r["residual"] for r in items if r["residual"] is not None]
         res_text = f"{np.median(res):.2f} / {max(res):.2f}" if res else "-"
         cpu = int(np.median([r["cpu_ms"] for r in items]))
+        total = sum(r["cpu_ms"] for r in items) / 1000
         out.append(
             f"| {data} | {case} | {len(items)} | {counts['ok']} | {counts['left']} | "
-            f"{counts['wrong']} | {res_text} | {cpu} |"
+            f"{counts['wrong']} | {res_text} | {cpu} | {total:.1f} |"
         )
     return "\n".join(out)
 
@@ -229,7 +231,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scans", type=Path, default=Path("../shared/samples/scans"))
     parser.add_argument("--only", choices=("generated", "real"))
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--summary", type=Path, help="print the table of a --json file and stop")
     args = parser.parse_args(argv)
+    if args.summary:
+        print(summary(json.loads(args.summary.read_text())))
+        return 0
     rows: list[dict] = []
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="sohoa-orient-bench-") as tmp:

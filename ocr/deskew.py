@@ -60,10 +60,18 @@ def ink_mask(gray: np.ndarray, *, min_contrast: float = 40.0) -> np.ndarray:
     return mask
 
 
+def _components(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and stats of the ink's 8-connected components (``ink_mask``)."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink_mask(gray), connectivity=8)
+    return labels, stats
+
+
 def _letter_points(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     """Bottom-centres (x, y) of letter-sized components, and the letter height used."""
-    mask = ink_mask(gray)
-    _, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    return _points_of(_components(gray)[1])
+
+
+def _points_of(stats: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     stats = stats[1:]  # drop the background
     x, y, w, h, area = (stats[:, i] for i in range(5))
     candidate = (h >= 4) & (area >= 8) & (h <= 200) & (w <= 200)
@@ -213,14 +221,17 @@ def rule_angles(gray: np.ndarray, *, max_angle: float = MAX_ANGLE) -> list[float
     wide piece is fitted with a straight line, kept when it is thin and straight (a photograph
     or a map's curve is neither).
     """
-    g = _working_copy(gray)
-    mask = ink_mask(g)
-    rows, cols = mask.shape
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    wide = np.flatnonzero(stats[1:, cv2.CC_STAT_WIDTH] >= RULE_MIN_LENGTH * cols) + 1
-    if not len(wide):
+    labels, stats = _components(_working_copy(gray))
+    return _rules_of(labels, stats, max_angle)
+
+
+def _rules_of(labels: np.ndarray, stats: np.ndarray, max_angle: float) -> list[float]:
+    cols = labels.shape[1]
+    wide = stats[:, cv2.CC_STAT_WIDTH] >= RULE_MIN_LENGTH * cols
+    wide[0] = False  # the background
+    if not wide.any():
         return []
-    keep = np.isin(labels, wide).astype(np.uint8) * 255
+    keep = (wide.astype(np.uint8) * 255)[labels]
     opened = cv2.morphologyEx(keep, cv2.MORPH_OPEN, np.ones((1, 7), np.uint8))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
     slope_limit = math.tan(math.radians(max_angle))
@@ -231,7 +242,8 @@ def rule_angles(gray: np.ndarray, *, max_angle: float = MAX_ANGLE) -> list[float
         )
         if w < RULE_MIN_LENGTH * cols or h > w * slope_limit + 12 or area > 8 * w:
             continue
-        ys, xs = np.nonzero(labels == i)
+        left, top = stats[i, cv2.CC_STAT_LEFT], stats[i, cv2.CC_STAT_TOP]
+        ys, xs = np.nonzero(labels[top : top + h, left : left + w] == i)
         x = xs - xs.mean()
         slope = float((x * (ys - ys.mean())).sum() / (x * x).sum())
         spread = ys - ys.mean() - slope * x
@@ -264,11 +276,12 @@ def measure_skew(gray: np.ndarray) -> SkewMeasure:
     page, a map's labels, a caption) is checked on the page's two halves and refused when they
     disagree.
     """
-    rules = rule_angles(gray)
+    labels, stats = _components(_working_copy(gray))
+    rules = _rules_of(labels, stats, MAX_ANGLE)
     if len(rules) >= 2 and max(rules) - min(rules) <= RULE_SPREAD:
         angle = round(float(np.median(rules)), 3)
         return SkewMeasure(angle, "rules", f"{len(rules)} ruled lines at {angle:.2f} degrees")
-    px, py, _ = _letter_points(_working_copy(gray))
+    px, py, _ = _points_of(stats)
     if len(px) < MIN_POINTS:
         return SkewMeasure(None, "none", f"no text lines ({len(px)} letter-like marks)")
     angle = _points_estimate(px, py)
