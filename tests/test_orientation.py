@@ -172,3 +172,15 @@ def test_geometry_reasons_reach_the_page_facts() -> None:
     }
     facts = processing_facts(replace(result, extra={"geometry": geometry}))
     assert facts["geometry"] == geometry
+
+
+def test_sparse_page_whose_halves_disagree_is_left_straight() -> None:
+    page, _ = geometry_page("title", random.Random(8), dpi=DPI)
+    arr = np.asarray(page).copy()
+    mid = arr.shape[0] // 2
+    # The title block drawn at +3 degrees, the signature block at -1: no one skew to remove.
+    top = np.asarray(_scan(Image.fromarray(arr), angle=3.0))[:mid]
+    bottom = np.asarray(_scan(Image.fromarray(arr), angle=-1.0))[mid:]
+    measure = measure_skew(np.vstack([top, bottom]))
+    assert measure.angle is None and "halves disagree" in measure.reason
+    assert measure_skew(np.asarray(_scan(page, angle=-1.0))).angle == pytest.approx(-1.0, abs=0.3)
