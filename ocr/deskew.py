@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -59,10 +60,18 @@ def ink_mask(gray: np.ndarray, *, min_contrast: float = 40.0) -> np.ndarray:
     return mask
 
 
+def _components(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and stats of the ink's 8-connected components (``ink_mask``)."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink_mask(gray), connectivity=8)
+    return labels, stats
+
+
 def _letter_points(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     """Bottom-centres (x, y) of letter-sized components, and the letter height used."""
-    mask = ink_mask(gray)
-    _, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    return _points_of(_components(gray)[1])
+
+
+def _points_of(stats: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     stats = stats[1:]  # drop the background
     x, y, w, h, area = (stats[:, i] for i in range(5))
     candidate = (h >= 4) & (area >= 8) & (h <= 200) & (w <= 200)
@@ -113,26 +122,15 @@ def _plateau_centre(angles: np.ndarray, scores: np.ndarray, i: int) -> float:
     return float(angles[lo] + angles[hi]) / 2.0
 
 
-def estimate_skew(gray: np.ndarray, *, max_angle: float = MAX_ANGLE) -> float | None:
-    """Angle in degrees of the page's text lines (positive = text rotated counter-clockwise).
-
-    ``gray`` is a 2-D uint8 (or bool, or RGB) array. Returns ``None`` when the page has no
-    text lines to measure (blank, noise, pictures only) or the answer is not trustworthy.
-    """
-    g = _to_gray_u8(gray)
-    rows, cols = g.shape
-    factor = 2 if min(rows, cols) >= 1000 else 1
-    if factor > 1:
-        g = cv2.resize(g, (cols // factor, rows // factor), interpolation=cv2.INTER_AREA)
-    px, py, _ = _letter_points(g)
-    if len(px) < MIN_POINTS:
-        log.debug("estimate_skew: %d letter-like components, no estimate", len(px))
-        return None
+def _estimate_points(px: np.ndarray, py: np.ndarray, max_angle: float) -> float | None:
+    """The angle of the baselines through the points (x, y), or None when there is none."""
     if len(px) > MAX_POINTS:
         pick = np.random.default_rng(0).choice(len(px), MAX_POINTS, replace=False)
         px, py = px[pick], py[pick]
     px = px - px.mean()
     span = float(px.max() - px.min())
+    if span <= 0:
+        return None
     centre = 0.0
     best = 0.0
     for stage, (half, step) in enumerate(_STAGES):
@@ -153,6 +151,19 @@ def estimate_skew(gray: np.ndarray, *, max_angle: float = MAX_ANGLE) -> float | 
         centre = float(angles[i])
         best = _plateau_centre(angles, scores, i) if stage == len(_STAGES) - 1 else centre
     return round(best, 3)
+
+
+def estimate_skew(gray: np.ndarray, *, max_angle: float = MAX_ANGLE) -> float | None:
+    """Angle in degrees of the page's text lines (positive = text rotated counter-clockwise).
+
+    ``gray`` is a 2-D uint8 (or bool, or RGB) array. Returns ``None`` when the page has no
+    text lines to measure (blank, noise, pictures only) or the answer is not trustworthy.
+    """
+    px, py, _ = _letter_points(_working_copy(gray))
+    if len(px) < MIN_POINTS:
+        log.debug("estimate_skew: %d letter-like components, no estimate", len(px))
+        return None
+    return _estimate_points(px, py, max_angle)
 
 
 def deskew(image: np.ndarray, angle: float) -> np.ndarray:
@@ -182,3 +193,107 @@ def deskew(image: np.ndarray, angle: float) -> np.ndarray:
     if bilevel:
         return out >= 128
     return out
+
+
+#: A ruled line is at least this share of the page's width long.
+RULE_MIN_LENGTH = 0.25
+#: Ruled lines whose angles spread more than this (degrees) are not one table's rules.
+RULE_SPREAD = 0.3
+#: Pages with fewer letter-like components than this are checked half against half.
+SPARSE_POINTS = 600
+#: Halves of a sparse page whose estimates differ more than this (degrees) disagree.
+HALVES_AGREE = 0.5
+
+
+def _working_copy(gray: np.ndarray) -> np.ndarray:
+    g = _to_gray_u8(gray)
+    rows, cols = g.shape
+    if min(rows, cols) >= 1000:
+        g = cv2.resize(g, (cols // 2, rows // 2), interpolation=cv2.INTER_AREA)
+    return g
+
+
+def rule_angles(gray: np.ndarray, *, max_angle: float = MAX_ANGLE) -> list[float]:
+    """Angles (degrees, positive = counter-clockwise) of the long straight ruled lines.
+
+    Only components at least ``RULE_MIN_LENGTH`` of the page wide are looked at (letters,
+    words and specks never are); their vertical strokes are opened away, and each remaining
+    wide piece is fitted with a straight line, kept when it is thin and straight (a photograph
+    or a map's curve is neither).
+    """
+    labels, stats = _components(_working_copy(gray))
+    return _rules_of(labels, stats, max_angle)
+
+
+def _rules_of(labels: np.ndarray, stats: np.ndarray, max_angle: float) -> list[float]:
+    cols = labels.shape[1]
+    wide = stats[:, cv2.CC_STAT_WIDTH] >= RULE_MIN_LENGTH * cols
+    wide[0] = False  # the background
+    if not wide.any():
+        return []
+    keep = (wide.astype(np.uint8) * 255)[labels]
+    opened = cv2.morphologyEx(keep, cv2.MORPH_OPEN, np.ones((1, 7), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
+    slope_limit = math.tan(math.radians(max_angle))
+    angles = []
+    for i in range(1, count):
+        w, h, area = (
+            stats[i, k] for k in (cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT, cv2.CC_STAT_AREA)
+        )
+        if w < RULE_MIN_LENGTH * cols or h > w * slope_limit + 12 or area > 8 * w:
+            continue
+        left, top = stats[i, cv2.CC_STAT_LEFT], stats[i, cv2.CC_STAT_TOP]
+        ys, xs = np.nonzero(labels[top : top + h, left : left + w] == i)
+        x = xs - xs.mean()
+        slope = float((x * (ys - ys.mean())).sum() / (x * x).sum())
+        spread = ys - ys.mean() - slope * x
+        if float(np.sqrt((spread * spread).mean())) > 2.5:
+            continue  # not straight: a curve, a photograph's edge
+        angles.append(-math.degrees(math.atan(slope)))
+    return angles
+
+
+@dataclass(frozen=True)
+class SkewMeasure:
+    """What the page's skew was measured from, and the angle to remove (None: leave it)."""
+
+    angle: float | None
+    method: str  # "rules", "text", or "none"
+    reason: str
+
+
+def _points_estimate(px: np.ndarray, py: np.ndarray) -> float | None:
+    if len(px) < MIN_POINTS:
+        return None
+    return _estimate_points(px, py, MAX_ANGLE)
+
+
+def measure_skew(gray: np.ndarray) -> SkewMeasure:
+    """The page's skew from its ruled lines when it has a table's worth, else its text lines.
+
+    Two or more long ruled lines agreeing within ``RULE_SPREAD`` win over the text (a table's
+    short cells give a poor text angle). A text estimate on a page with few letters (a title
+    page, a map's labels, a caption) is checked on the page's two halves and refused when they
+    disagree.
+    """
+    labels, stats = _components(_working_copy(gray))
+    rules = _rules_of(labels, stats, MAX_ANGLE)
+    if len(rules) >= 2 and max(rules) - min(rules) <= RULE_SPREAD:
+        angle = round(float(np.median(rules)), 3)
+        return SkewMeasure(angle, "rules", f"{len(rules)} ruled lines at {angle:.2f} degrees")
+    px, py, _ = _points_of(stats)
+    if len(px) < MIN_POINTS:
+        return SkewMeasure(None, "none", f"no text lines ({len(px)} letter-like marks)")
+    angle = _points_estimate(px, py)
+    if angle is None:
+        return SkewMeasure(None, "none", "no dominant line direction (not text lines)")
+    if len(px) < SPARSE_POINTS:
+        order = np.argsort(py)
+        halves = [order[: len(order) // 2], order[len(order) // 2 :]]
+        parts = [_points_estimate(px[h], py[h]) for h in halves]
+        if any(p is None or abs(p - angle) > HALVES_AGREE for p in parts):
+            shown = ", ".join("none" if p is None else f"{p:.2f}" for p in parts)
+            return SkewMeasure(
+                None, "none", f"few letters and the page's halves disagree ({shown} degrees)"
+            )
+    return SkewMeasure(angle, "text", f"{len(px)} letters on lines at {angle:.2f} degrees")

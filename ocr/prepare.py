@@ -2,20 +2,23 @@
 
 Order: blank check, orientation (tesseract OSD), deskew. A page is never made worse: a blank
 or textless page keeps its angle, a skew under ``MIN_SKEW`` degrees is left alone, and a
-low-confidence orientation answer is ignored.
+low-confidence orientation answer is ignored. The skew comes from a table's ruled lines when
+the page has them, else from its text lines (``ocr.deskew.measure_skew``); what was done and
+why is kept in ``PreparedPage.facts`` (``{"skew": {...}, "rotation": {...}}``).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import cv2
 import numpy as np
 from PIL import Image
 
-from ocr.deskew import MIN_POINTS, estimate_skew, ink_mask
 from ocr.deskew import deskew as deskew_array
+from ocr.deskew import ink_mask, measure_skew
 from ocr.orient import rotate_array_clockwise, rotate_clockwise
 from ocr.tesseract import detect_orientation
 
@@ -35,6 +38,8 @@ class PreparedPage:
     rotation: int  # clockwise quarter-turn degrees applied
     skew: float  # degrees of skew removed (0.0 when left alone)
     blank: bool
+    #: Why the page was (or was not) turned and straightened: "skew" and "rotation" entries.
+    facts: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 def is_blank(gray: np.ndarray) -> bool:
@@ -105,25 +110,35 @@ def prepare_page(
     gray = _gray(image)
     if is_blank(gray):
         log.debug("blank page: left as it is")
-        return PreparedPage(image=image, rotation=0, skew=0.0, blank=True)
+        facts = {"skew": {"applied": 0.0, "method": "none", "reason": "blank page"}}
+        return PreparedPage(image=image, rotation=0, skew=0.0, blank=True, facts=facts)
     rotation = 0
+    facts: dict[str, Any] = {}
     if orient:
         rotation, conf = detect_orientation(image, timeout=osd_timeout)
+        facts["rotation"] = {
+            "applied": rotation,
+            "reason": f"orientation detection (confidence {conf:.1f})",
+        }
         if rotation:
             log.debug("rotating %d degrees clockwise (OSD confidence %.2f)", rotation, conf)
             image = rotate_clockwise(image, rotation)
             gray = rotate_array_clockwise(gray, rotation)
     skew = 0.0
     if deskew:
-        angle = estimate_skew(gray)
-        if angle is not None and abs(angle) >= MIN_SKEW:
-            straight = deskew_array(np.asarray(image), angle)
+        measure = measure_skew(gray)
+        reason = measure.reason
+        if measure.angle is not None and abs(measure.angle) >= MIN_SKEW:
+            straight = deskew_array(np.asarray(image), measure.angle)
             out = Image.fromarray(straight)
             if out.mode != image.mode:
                 out = out.convert(image.mode)
             out.info.update(image.info)
             image = out
-            skew = angle
-        elif angle is None:
-            log.debug("no text lines to measure skew on (fewer than %d letters)", MIN_POINTS)
-    return PreparedPage(image=image, rotation=rotation, skew=skew, blank=False)
+            skew = measure.angle
+        elif measure.angle is not None:
+            reason += f"; under {MIN_SKEW} degrees, left as it is"
+        else:
+            log.debug("skew left as it is: %s", reason)
+        facts["skew"] = {"applied": skew, "method": measure.method, "reason": reason}
+    return PreparedPage(image=image, rotation=rotation, skew=skew, blank=False, facts=facts)

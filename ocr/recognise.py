@@ -3,8 +3,10 @@
 Most scanned pages are upright, so orientation detection (a separate tesseract run costing
 about a third of a recognition) is not run up front. The page is deskewed and recognised
 once; only when the result looks like a page read sideways or upside down (few confident
-words) is orientation detected, the page turned and recognised again, keeping the better of
-the two readings.
+words, or lines running down the page) is orientation detected, the page turned and recognised
+again, keeping the better reading (``ocr.orient``: a page detection cannot place is turned only
+when a turn reads clearly better). Why the page was turned and straightened, or left, is kept
+in ``extra["geometry"]``.
 
 With ``clean`` steps (:mod:`ocr.clean`), tesseract reads a cleaned grey copy written to a
 temporary file beside the saved page, and only when some step applied; the saved page, which
@@ -25,35 +27,18 @@ import numpy as np
 from PIL import Image
 
 from ocr.clean import clean_for_ocr
-from ocr.orient import rotate_clockwise
+from ocr.orient import reading_suspect, rotate_clockwise, turn_wins, turns_to_try
 from ocr.prepare import PreparedPage, prepare_page
 from ocr.tesseract import detect_orientation, run_ocr
 from ocr.types import OcrResult
 
 log = logging.getLogger(__name__)
 
-#: A word read with at least this confidence counts as confidently read.
-CONFIDENT_WORD = 80.0
-#: Below this share of confident words a page is suspected of being turned.
-MIN_CONFIDENT_SHARE = 0.6
-#: Fewer words than this on a non-blank page is suspicious too.
-MIN_WORDS = 5
-
-
-def confident_share(result: OcrResult) -> float:
-    words = [w for w in result.words if w.conf >= 0]
-    if not words:
-        return 0.0
-    return sum(1 for w in words if w.conf >= CONFIDENT_WORD) / len(words)
-
 
 def orientation_suspect(result: OcrResult) -> bool:
-    """True when a reading looks like a turned page: few words, or few confident ones."""
-    return len(result.words) < MIN_WORDS or confident_share(result) < MIN_CONFIDENT_SHARE
-
-
-def _score(result: OcrResult) -> tuple[float, int]:
-    return (confident_share(result), len(result.words))
+    """True when a reading looks like a turned page: few words, few confident ones, or its
+    lines running down the page (``ocr.orient.reading_suspect``)."""
+    return reading_suspect(result)
 
 
 def recognise_page(
@@ -104,20 +89,35 @@ def recognise_page(
 
     result = read(prepared)
     if not orientation_suspect(result):
-        return prepared, result
+        return prepared, _with_geometry(prepared, result, "upright: the reading is confident")
     rotation, confidence = detect_orientation(
         prepared.image, timeout=osd_timeout, dpi=dpi, tessdata=tessdata
     )
-    if not rotation:
-        return prepared, result
-    log.info("page read poorly; turning it %d degrees (OSD confidence %.1f)", rotation, confidence)
-    turned = prepare_page(rotate_clockwise(image, rotation), orient=False)
-    turned = replace(turned, rotation=rotation)
-    second = read(turned)
-    if _score(second) >= _score(result):
-        return turned, second
-    save(prepared.image)  # the first reading was better: put its image back for packaging
-    return prepared, result
+    best, best_result = prepared, result
+    reason = f"left as it is: orientation detection unsure (confidence {confidence:.1f})"
+    if rotation:
+        reason = f"left as it is: detection said {rotation} (confidence {confidence:.1f})"
+    turns = turns_to_try(result, rotation, confidence)
+    turned = prepared
+    for turn in turns:
+        turned = replace(prepare_page(rotate_clockwise(image, turn), orient=False), rotation=turn)
+        second = read(turned)
+        if turn_wins(second, best_result, detected=turn == rotation):
+            how = "detection" if turn == rotation else "reading every turn"
+            log.info("page read poorly; turning it %d degrees (%s)", turn, how)
+            best, best_result = turned, second
+            reason = (
+                f"turned {turn}: {how} (confidence {confidence:.1f}), the turned reading is better"
+            )
+    if best is not turned:
+        save(best.image)  # a turned image was saved last: put the kept one back for packaging
+    return best, _with_geometry(best, best_result, reason)
+
+
+def _with_geometry(page: PreparedPage, result: OcrResult, reason: str) -> OcrResult:
+    """``result`` with why the page was turned and straightened in ``extra["geometry"]``."""
+    rotation = {"applied": page.rotation, "reason": reason}
+    return replace(result, extra={**result.extra, "geometry": {**page.facts, "rotation": rotation}})
 
 
 def _read_cleaned(

@@ -104,6 +104,9 @@ def test_dashboard_and_document_view_show_low_confidence(
     assert '<details id="page-processing" open>' in smudged
     clean = client.get(f"/documents/{archive['docs']['HS-01/sach.png']}").text
     assert 'class="page-facts"' in clean and "nên quét lại" not in clean
+    # Why the page was (not) turned and how its skew was measured, on the rotation/skew cells.
+    assert 'class="rotation" title="upright: the reading is confident"' in clean
+    assert 'class="skew" title="' in clean and "letters on lines" in clean
 
 
 def test_processing_facts_come_from_the_reading() -> None:

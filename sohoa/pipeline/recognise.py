@@ -154,7 +154,8 @@ def _facts(ctx: Context, reading: _Reading, ocr_file_id: int) -> dict[str, Any]:
 
 def processing_facts(result: ocr.OcrResult) -> dict[str, Any]:
     """What was done to a page before and after recognition, as stored in the catalog: the
-    preparation steps applied (and why), the words the post-correction changed."""
+    preparation steps applied (and why), why it was turned and deskewed (or left), the words
+    the post-correction changed."""
     facts: dict[str, Any] = {}
     preparation = result.extra.get("preparation")
     if preparation:
@@ -162,6 +163,9 @@ def processing_facts(result: ocr.OcrResult) -> dict[str, Any]:
             "applied": list(preparation.get("applied", [])),
             "reasons": dict(preparation.get("reasons", {})),
         }
+    geometry = result.extra.get("geometry")
+    if geometry:  # why the page was turned and straightened, or left as it was
+        facts["geometry"] = {k: dict(v) for k, v in geometry.items()}
     correction = result.extra.get("correction")
     if correction is not None:
         facts["words_corrected"] = int(correction.get("changed", 0))
