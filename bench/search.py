@@ -25,6 +25,7 @@ import itertools
 import json
 import os
 import random
+import resource
 import sqlite3
 import sys
 import tempfile
@@ -308,6 +309,11 @@ FACETS = [
 ]
 
 
+def _rss_mib() -> float:
+    """Peak resident memory of this process so far, MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     k = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
@@ -365,7 +371,10 @@ def main() -> None:
             done += len(batch)
             if done % 100_000 < args.batch:
                 el = time.perf_counter() - start - gen_time
-                print(f"  {done} pages, {done / el:.0f} pages/s", flush=True)
+                print(
+                    f"  {done} pages, {done / el:.0f} pages/s, peak RSS {_rss_mib():.0f} MiB",
+                    flush=True,
+                )
         t0 = time.perf_counter()
         if not args.no_optimize:  # as `sohoa reindex` ends; an index grown batch by batch
             ix.optimize()  # has more segments (--no-optimize measures that state)
@@ -378,6 +387,8 @@ def main() -> None:
             f"excluded, optimize {opt:.0f} s included): {rate:.0f} pages/s wall, "
             f"{args.pages / cpu:.0f} pages per CPU second (other load shares the cores)"
         )
+        print(f"build peak RSS {_rss_mib():.0f} MiB (the whole process, generator included)")
+        report["build_peak_rss_mib"] = round(_rss_mib())
         report["build_pages_per_s"] = round(rate)
         report["build_pages_per_cpu_s"] = round(args.pages / cpu)
     size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))

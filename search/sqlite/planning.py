@@ -15,9 +15,9 @@ from typing import Any
 from errors import QueryError
 from search.query import ParsedQuery
 from search.sqlite.filters import Filters, NumberLookup
-from search.sqlite.rows import sort_key
+from search.sqlite.rows import pair_tokens, sort_key
 
-__all__ = ["Plan", "plan_query"]
+__all__ = ["Plan", "pairs_match", "plan_query"]
 
 
 @dataclass
@@ -56,7 +56,7 @@ def plan_query(
     if parsed is not None:
         highlight = list(parsed.highlight)
         tiers = _text_tiers(parsed)
-        excluded = parsed.match_excluded()
+        excluded = parsed.match_excluded(pairs_match)
         if excluded:
             # "-word" excludes documents having it on any page.
             params["excluded"] = excluded
@@ -94,10 +94,10 @@ def plan_query(
 def _text_tiers(parsed: ParsedQuery) -> list[tuple[bool, bool, str]]:
     """(exact, phrase, FTS5 expression) of the tiers of a text search, best first."""
     tiers: list[tuple[bool, bool, str]] = []
-    folded = parsed.match_folded()
+    folded = parsed.match_folded(pairs_match)
     accented = any(t.accented for t in parsed.include)
-    exact = parsed.match_exact()
-    phrase = parsed.match_phrase()
+    exact = parsed.match_exact(pairs_match)
+    phrase = parsed.match_phrase(pairs_match)
     if accented and phrase:
         tiers.append((True, True, f"({exact}) AND ({phrase})"))
     if accented:
@@ -106,6 +106,16 @@ def _text_tiers(parsed: ParsedQuery) -> list[tuple[bool, bool, str]]:
         tiers.append((not accented, True, f"({folded}) AND ({phrase})"))
     tiers.append((not accented, False, folded))
     return tiers
+
+
+def pairs_match(words: tuple[str, ...]) -> str:
+    """The ``pairs`` column's AND of a phrase's word pairs (ANDed to the positional phrase).
+
+    FTS5 checks a phrase's positions only on the rows its AND siblings agree on, so the pair
+    tokens (rarer than the single words) decide which pages are checked: a name after very
+    common syllables no longer has every page of those syllables checked.
+    """
+    return " AND ".join(f'pairs : "{p}"' for p in pair_tokens(words))
 
 
 def _number_carriers(

@@ -17,6 +17,10 @@ Tables (all prefixed ``search_`` so they can share the catalog's database):
   Contentless keeps the page text stored once; a page is removed from them by replaying the
   values computed from the stored text and its document's stored ``meta``, so ``FOLD_VERSION``
   is recorded and a change of the folding rebuilds the FTS tables from ``search_pages``.
+  A fourth column, ``pairs``, holds each adjacent pair of folded words once as one token
+  (``search.sqlite.rows.pair_tokens``): the phrase ranking tiers of a several-word search
+  are an AND of those pair tokens, whose cost follows the pages having the pairs rather than
+  the pages having each (possibly very common) word, where a positional phrase is checked.
 - ``search_docfts``: contentless FTS5 over the documents' ``meta`` with rowid = issued date
   (YYYYMMDD, undated last) << 32 | document id, so listing by filters alone is one FTS5 query
   already in date order (ascending, or descending with the undated ones last).
@@ -50,7 +54,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-LAYOUT = "2"  # version of the table layout below; another value rebuilds the FTS tables
+LAYOUT = "3"  # version of the table layout below; another value rebuilds the FTS tables
 CHUNK = 500  # ids per "IN (...)" list, well under SQLite's variable limit
 AUTOMERGE = 16  # FTS5 segments merged at once
 CRISISMERGE = 64  # FTS5 segments on one level that force a merge
@@ -79,7 +83,7 @@ CREATE INDEX IF NOT EXISTS search_pages_document ON search_pages (document_id, p
 """
 FTS = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5("
-    "exact, folded, meta, content='', tokenize='unicode61 remove_diacritics 0')"
+    "exact, folded, meta, pairs, content='', tokenize='unicode61 remove_diacritics 0')"
 )
 DOC_FTS = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS search_docfts USING fts5("
@@ -138,10 +142,11 @@ def create_fts(conn: sqlite3.Connection) -> None:
         conn.execute(f"INSERT INTO {name} ({name}, rank) VALUES ('crisismerge', {CRISISMERGE})")
 
 
-def insert_fts(conn: sqlite3.Connection, rows: Sequence[tuple[int, str, str, str]]) -> None:
+def insert_fts(conn: sqlite3.Connection, rows: Sequence[tuple[int, str, str, str, str]]) -> None:
     """Add ``fts_row`` values to ``search_fts``."""
     conn.executemany(
-        "INSERT INTO search_fts (rowid, exact, folded, meta) VALUES (?, ?, ?, ?)", rows
+        "INSERT INTO search_fts (rowid, exact, folded, meta, pairs) VALUES (?, ?, ?, ?, ?)",
+        rows,
     )
 
 

@@ -36,7 +36,7 @@ class PageBatch:
     latest: dict[int, PageEntry]  # page id -> its last entry
     documents: dict[int, tuple[Any, ...]]  # document id -> its row (meta last)
     pages: list[tuple[int, int, int, str]]  # (page id, document id, page no, normalised text)
-    fts_rows: list[tuple[int, str, str, str]]  # fts_row values of those pages
+    fts_rows: list[tuple[int, str, str, str, str]]  # fts_row values of those pages
 
 
 def prepare_batch(entries: Sequence[PageEntry]) -> PageBatch:
@@ -125,8 +125,8 @@ def remove_pages(conn: sqlite3.Connection, rows: Sequence[tuple[int, str, str]])
     # Contentless table: a row is removed by replaying the values it was indexed with.
     values = [fts_row(pid, text, meta) for pid, text, meta in rows]
     conn.executemany(
-        "INSERT INTO search_fts (search_fts, rowid, exact, folded, meta) "
-        "VALUES ('delete', ?, ?, ?, ?)",
+        "INSERT INTO search_fts (search_fts, rowid, exact, folded, meta, pairs) "
+        "VALUES ('delete', ?, ?, ?, ?, ?)",
         values,
     )
     conn.executemany("DELETE FROM search_pages WHERE page_id = ?", ((pid,) for pid, _, _ in rows))
