@@ -26,7 +26,7 @@ TEXTS = {
 
 
 def _index(tmp_path: Path, texts: dict[int, str] = TEXTS) -> SqliteIndex:
-    ix = SqliteIndex(tmp_path / "pairs.db")
+    ix = SqliteIndex(tmp_path / "pairs.db", pairs=True)
     ix.index_pages(
         [
             PageEntry(page_id=k, document_id=k, page_no=1, text=text, issued=f"2024-01-0{k}")
@@ -43,7 +43,8 @@ def _docs(ix: SqliteIndex, text: str) -> list[int]:
 def test_pair_tokens_are_each_adjacent_pair_once() -> None:
     assert pair_tokens(("a", "b", "a", "b")) == [f"a{PAIR_JOIN}b", f"b{PAIR_JOIN}a"]
     assert pair_tokens(("a",)) == []
-    row = fts_row(1, "Lý Thu, Xoan", "")
+    row = fts_row(1, "Lý Thu, Xoan", "", pairs=True)
+    assert len(fts_row(1, "Lý Thu", "")) == 4  # an index without the column
     assert row[4] == f"ly{PAIR_JOIN}thu thu{PAIR_JOIN}xoan"  # punctuation does not split pairs
     assert pairs_match(("ly", "thu")) == f'pairs : "ly{PAIR_JOIN}thu"'
 
@@ -79,17 +80,22 @@ def test_replacing_and_deleting_a_page_removes_its_pairs(tmp_path: Path) -> None
     db.close()
 
 
-def test_an_index_without_pairs_is_rebuilt_with_them(tmp_path: Path) -> None:
-    ix = _index(tmp_path)
-    ix.close()
-    db = sqlite3.connect(tmp_path / "pairs.db", isolation_level=None)
-    db.execute("DROP TABLE search_fts")  # the layout-2 table: three columns, no pairs
-    db.execute(
-        "CREATE VIRTUAL TABLE search_fts USING fts5(exact, folded, meta, content='', "
-        "tokenize='unicode61 remove_diacritics 0')"
-    )
-    db.execute("UPDATE search_meta SET value = '2' WHERE key = 'layout'")
+def test_an_index_keeps_its_layout_until_rebuilt(tmp_path: Path) -> None:
+    plain = SqliteIndex(tmp_path / "plain.db")
+    plain.index_pages([PageEntry(page_id=1, document_id=1, page_no=1, text=TEXTS[1])])
+    plain.close()
+    wanted = SqliteIndex(tmp_path / "plain.db", pairs=True)  # opened with pairs: kept as is
+    assert _docs(wanted, f'"{NAME}"') == [1]
+    assert wanted.get_meta("pairs") == "0"
+    wanted.index_pages([PageEntry(page_id=2, document_id=2, page_no=1, text=TEXTS[2])])
+    wanted.delete_document(2)
+    wanted.rebuild()  # now with the pair column
+    assert wanted.get_meta("pairs") == "1"
+    assert _docs(wanted, f'"{NAME}"') == [1]
+    wanted.close()
+    db = sqlite3.connect(tmp_path / "plain.db")
+    hits = db.execute(
+        "SELECT rowid FROM search_fts WHERE search_fts MATCH ?", (pairs_match(("thu", "xoan")),)
+    ).fetchall()
+    assert hits == [(1,)]
     db.close()
-    again = SqliteIndex(tmp_path / "pairs.db")
-    assert _docs(again, f'"{NAME}"') == [1]
-    assert again.get_meta("layout") == "3"

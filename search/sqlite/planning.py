@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from errors import QueryError
-from search.query import ParsedQuery
+from search.query import PairMatch, ParsedQuery
 from search.sqlite.filters import Filters, NumberLookup
 from search.sqlite.rows import pair_tokens, sort_key
 
@@ -40,13 +40,16 @@ def plan_query(
     spec: Filters,
     *,
     candidate_cap: int,
+    pairs: bool = False,
 ) -> Plan:
     """The ranking tiers of a text or number search, and the filters they share.
 
     The chosen filters and access are inside every tier's FTS5 expression (``meta``);
     ``Plan.filters`` holds SQL conditions: access again, "-word" and text + number. A
     number-only search reads (up to ``candidate_cap``) the documents carrying the number.
+    ``pairs``: the index has the pair column (each phrase also matches its word pairs).
     """
+    extra = pairs_match if pairs else None
     params = dict(spec.params)
     filters = list(spec.sql)
     narrow = False
@@ -55,8 +58,8 @@ def plan_query(
     tiers: list[tuple[bool, bool, str]] = []
     if parsed is not None:
         highlight = list(parsed.highlight)
-        tiers = _text_tiers(parsed)
-        excluded = parsed.match_excluded(pairs_match)
+        tiers = _text_tiers(parsed, extra)
+        excluded = parsed.match_excluded(extra)
         if excluded:
             # "-word" excludes documents having it on any page.
             params["excluded"] = excluded
@@ -91,13 +94,13 @@ def plan_query(
     return Plan(tiers, filters, params, highlight, number_docs, narrow)
 
 
-def _text_tiers(parsed: ParsedQuery) -> list[tuple[bool, bool, str]]:
+def _text_tiers(parsed: ParsedQuery, pairs: PairMatch | None) -> list[tuple[bool, bool, str]]:
     """(exact, phrase, FTS5 expression) of the tiers of a text search, best first."""
     tiers: list[tuple[bool, bool, str]] = []
-    folded = parsed.match_folded(pairs_match)
+    folded = parsed.match_folded(pairs)
     accented = any(t.accented for t in parsed.include)
-    exact = parsed.match_exact(pairs_match)
-    phrase = parsed.match_phrase(pairs_match)
+    exact = parsed.match_exact(pairs)
+    phrase = parsed.match_phrase(pairs)
     if accented and phrase:
         tiers.append((True, True, f"({exact}) AND ({phrase})"))
     if accented:

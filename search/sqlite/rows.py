@@ -40,22 +40,25 @@ def pair_tokens(words: list[str] | tuple[str, ...]) -> list[str]:
     return list(dict.fromkeys(f"{a}{PAIR_JOIN}{b}" for a, b in zip(words, words[1:], strict=False)))
 
 
-def fts_row(page_id: int, text: str, meta: str) -> tuple[int, str, str, str, str]:
-    """(page id, exact, folded, meta, pairs) values of a normalised page text.
+def fts_row(page_id: int, text: str, meta: str, *, pairs: bool = False) -> tuple[Any, ...]:
+    """(page id, exact, folded, meta) values of a normalised page text (and ``pairs`` last
+    when the index has that column).
 
     ``exact`` holds each accented word once (whitespace-separated pieces holding a non-ASCII
     character, lower-cased, first occurrence order): the exact tier only asks whether a page
     has an accented word, the folded column carries positions for phrases. Half the tokens
-    of the full text, so the index builds about twice as fast. ``pairs`` holds each adjacent
-    pair of folded words once (``pair_tokens``): the phrase ranking tiers match those instead
-    of checking word positions on every page that has the single words.
+    of the full text, so the index builds about twice as fast. ``pairs`` (optional) holds
+    each adjacent pair of folded words once (``pair_tokens``): every phrase also matches its
+    pairs, so positions are checked only on pages having them, not on every page having the
+    single words.
     """
     # A set: the order of a contentless row's tokens does not matter to FTS5 (not even to
     # delete it), only which tokens and how many.
     exact = " ".join([w for w in set(lower_normalized(text).split()) if not w.isascii()])
     folded = fold_normalized(text)
-    pairs = " ".join(pair_tokens(_WORD.findall(folded)))
-    return page_id, exact, folded, meta, pairs
+    if not pairs:
+        return page_id, exact, folded, meta
+    return page_id, exact, folded, meta, " ".join(pair_tokens(_WORD.findall(folded)))
 
 
 def hex_token(text: str) -> str:
