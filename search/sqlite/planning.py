@@ -72,6 +72,8 @@ def plan_query(
     number_docs: list[int] = []
     if num is not None:
         params["nk"], params["np"], num_words = num
+        if extra is not None and len(num_words) > 1:  # the cited number is a phrase too
+            params["np"] = f"({extra(num_words)} AND {params['np']})"
         highlight.append(num_words)
         if parsed is not None:
             # Text plus a number: the document must carry that number, in its metadata
@@ -83,7 +85,7 @@ def plan_query(
                 "(SELECT rowid FROM search_fts WHERE search_fts MATCH :np)))"
             )
         else:
-            tiers.append((False, False, num[1]))
+            tiers.append((False, False, params["np"]))
             number_docs = _number_carriers(conn, params, filters, meta, candidate_cap)
     if not tiers:
         raise QueryError("The search is empty; type a word or a number, or choose a filter.")
