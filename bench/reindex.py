@@ -89,6 +89,10 @@ def _child(catalog_url: str, index_path: Path, batch: int) -> None:
     ctx = SimpleNamespace(catalog=Catalog(catalog_url), index=SqliteIndex(index_path))
     reindex(ctx, batch_size=batch)
     ctx.index.close()
+    # VmHWM: this interpreter's own peak (ru_maxrss may carry the parent's over the fork).
+    status = Path("/proc/self/status").read_text()
+    peak = next((line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")), "")
+    logging.info("reindex child's own peak memory (VmHWM): %.0f MiB", int(peak or 0) / 1024)
 
 
 def _checkpoint(index_path: Path) -> int:
@@ -165,7 +169,8 @@ def main() -> None:
     print(
         f"reindexed {count} pages ({'killed and resumed' if len(runs) > 1 else 'one run'}): "
         f"{wall:.0f} s wall, {count / wall:.0f} pages/s wall, {count / cpu:.0f} pages per CPU "
-        f"second (children), peak RSS {', '.join(f'{r[2]:.0f}' for r in runs)} MiB, "
+        f"second (children), children's ru_maxrss {', '.join(f'{r[2]:.0f}' for r in runs)} MiB "
+        "(carries this process's peak over the fork: the child's VmHWM line is its own), "
         f"index {size / 1e9:.2f} GB; this process's own peak RSS "
         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
     )
