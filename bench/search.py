@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/search.py [--pages 1000000] [--db bench/out/search.db] [--keep]
                                      [--batch 2000] [--runs 30] [--seed 1] [--json FILE]
-                                     [--grow 10000] [--grow-batch 500]
+                                     [--grow 10000] [--grow-batch 500] [--pairs]
 
 The text comes from a syllable bigram model trained on a small built-in sample of
 administrative Vietnamese (written for this script), cut into sentences and mixed with
@@ -20,7 +20,8 @@ the way a 1M-page one is ranked (no bm25), for iterating at 100k pages.
 ``--grow N`` then adds N more pages from a second process (commits of ``--grow-batch``) while
 this one runs the query mix without pause: it prints the latencies measured during the write
 and, for every commit, how long until a word only that commit holds is found by a search.
-The build prints the process's peak resident memory.
+The build prints the process's peak resident memory. ``--pairs`` builds the index with the
+word-pair column (``SOHOA_SEARCH_PAIRS``); with ``--keep`` an index keeps the layout it has.
 """
 
 from __future__ import annotations
