@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/search.py [--pages 1000000] [--db bench/out/search.db] [--keep]
                                      [--batch 2000] [--runs 30] [--seed 1] [--json FILE]
+                                     [--grow 10000] [--grow-batch 500] [--pairs]
 
 The text comes from a syllable bigram model trained on a small built-in sample of
 administrative Vietnamese (written for this script), cut into sentences and mixed with
@@ -15,22 +16,33 @@ The issue's classes come first; then what the web app adds (a user's ``Access``,
 record listings, ``facets``), measured the same way. Records have units and access modes
 (70 % public, 20 % conditional, 10 % secret). ``--bm25-max-pages 0`` ranks a small archive
 the way a 1M-page one is ranked (no bm25), for iterating at 100k pages.
+
+``--grow N`` then adds N more pages from a second process (commits of ``--grow-batch``) while
+this one runs the query mix without pause: it prints the latencies measured during the write
+and, for every commit, how long until a word only that commit holds is found by a search.
+The build prints the process's peak resident memory. ``--pairs`` builds the index with the
+word-pair column (``SOHOA_SEARCH_PAIRS``); with ``--keep`` an index keeps the layout it has.
 """
 
 from __future__ import annotations
 
 import argparse
 import bisect
+import dataclasses
 import itertools
 import json
+import multiprocessing
 import os
 import random
+import resource
 import sqlite3
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 # This file is named like the package it measures: drop its own folder from the path first.
 _HERE = Path(__file__).resolve().parent
@@ -202,8 +214,10 @@ class Generator:
             words += s.count(" ") + 1
         return " ".join(parts)
 
-    def entries(self, pages: int) -> Iterator[PageEntry]:
-        pid, doc = 0, 0
+    def entries(self, pages: int, *, after: tuple[int, int] = (0, 0)) -> Iterator[PageEntry]:
+        """``pages`` pages, after page id and document id ``after`` (an index to grow)."""
+        pid, doc = after
+        pages += pid
         while pid < pages:
             doc += 1
             meta = self.number(doc)
@@ -308,6 +322,88 @@ FACETS = [
 ]
 
 
+def _grow_writer(path: Path, gen: Generator, after: tuple[int, int], pages: int, batch: int,
+                 out: Any) -> None:  # fmt: skip
+    """In a child process: add ``pages`` pages in commits of ``batch``; after each commit put
+    (probe word, commit time) on ``out``, then (pages, wall s, CPU s) at the end."""
+    ix = SqliteIndex(path)  # the layout it has
+    start, cpu0 = time.perf_counter(), time.process_time()
+    it = gen.entries(pages, after=after)
+    for k, entries in enumerate(_batches(it, batch)):
+        probe = f"growprobe{k}x{after[0]}"  # one word no other page holds
+        first = entries[0]
+        entries[0] = dataclasses.replace(first, text=f"{first.text} {probe}")
+        ix.index_pages(entries)
+        out.put((probe, time.perf_counter()))
+    out.put((pages, time.perf_counter() - start, time.process_time() - cpu0))
+    ix.close()
+
+
+def grow(ix: SqliteIndex, path: Path, gen: Generator, mixes: dict[str, list[SearchQuery]],
+         pages: int, batch: int) -> dict[str, object]:  # fmt: skip
+    """Add ``pages`` pages from another process while this one runs the query mix; return
+    the latencies measured during the write and the commit-to-searchable delays."""
+    with ix._db.reader() as conn:  # noqa: SLF001 - the bench reads the ids it continues from
+        after = conn.execute("SELECT max(page_id), max(document_id) FROM search_pages").fetchone()
+    ctx = multiprocessing.get_context("fork")
+    out = ctx.Queue()
+    writer = ctx.Process(target=_grow_writer, args=(path, gen, tuple(after), pages, batch, out))
+    delays: list[float] = []
+    done: list[tuple[int, float, float]] = []
+
+    def probe() -> None:  # each batch's probe word: how long after its commit it is found
+        while not done:
+            item = out.get()
+            if len(item) == 3:
+                done.append(item)
+                return
+            word, committed = item
+            while ix.search(SearchQuery(word)).total < 1:
+                time.sleep(0.01)
+            delays.append(time.perf_counter() - committed)
+
+    times: dict[str, list[float]] = {label: [] for label in mixes}
+    watcher = threading.Thread(target=probe)
+    writer.start()
+    watcher.start()
+    while watcher.is_alive():
+        for label, queries in mixes.items():
+            run = ix.facets if label == "facets" else ix.search
+            for q in queries:
+                t0 = time.perf_counter()
+                run(q)
+                times[label].append((time.perf_counter() - t0) * 1000)
+    writer.join()
+    watcher.join()
+    _, wall, cpu = done[0]
+    print(f"grew by {pages} pages in commits of {batch} from another process: {wall:.1f} s, "
+          f"{pages / wall:.0f} pages/s wall, {pages / cpu:.0f} pages per CPU second")  # fmt: skip
+    print(
+        f"commit -> searchable: max {max(delays) * 1000:.0f} ms, median "
+        f"{percentile(delays, 50) * 1000:.0f} ms over {len(delays)} commits (target 5 s)"
+    )
+    print(f"{'during the write':18s} {'n':>4s} {'p50 ms':>8s} {'p95 ms':>8s} {'p99 ms':>8s}")
+    classes = {}
+    for label, ts in times.items():
+        p50, p95, p99 = (percentile(ts, q) for q in (50, 95, 99))
+        ok = "PASS" if p95 < 50 and p99 < 200 else "MISS"
+        print(f"{label:18s} {len(ts):4d} {p50:8.1f} {p95:8.1f} {p99:8.1f}  {ok}")
+        classes[label] = {"n": len(ts), "p50": p50, "p95": p95, "p99": p99}
+    return {
+        "pages": pages,
+        "batch": batch,
+        "pages_per_s": round(pages / wall),
+        "pages_per_cpu_s": round(pages / cpu),
+        "visible_max_ms": round(max(delays) * 1000),
+        "latency_ms": classes,
+    }
+
+
+def _rss_mib() -> float:
+    """Peak resident memory of this process so far, MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     k = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
@@ -329,6 +425,14 @@ def main() -> None:
         "does); queries then see the segments an index grown batch by batch has",
     )
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--pairs", action="store_true", help="build the index with word pairs")
+    ap.add_argument(
+        "--grow",
+        type=int,
+        default=0,
+        help="then add this many pages from another process while the query mix runs",
+    )
+    ap.add_argument("--grow-batch", type=int, default=500, help="pages per commit of --grow")
     ap.add_argument(
         "--bm25-max-pages",
         type=int,
@@ -342,7 +446,7 @@ def main() -> None:
         f"load {os.getloadavg()[0]:.2f}, database {path}"
     )
     gen = Generator(args.seed)
-    ix = SqliteIndex(path)
+    ix = SqliteIndex(path, pairs=args.pairs)
     if args.bm25_max_pages is not None:
         ix.bm25_max_pages = args.bm25_max_pages
     report: dict[str, object] = {"pages": args.pages}
@@ -365,7 +469,10 @@ def main() -> None:
             done += len(batch)
             if done % 100_000 < args.batch:
                 el = time.perf_counter() - start - gen_time
-                print(f"  {done} pages, {done / el:.0f} pages/s", flush=True)
+                print(
+                    f"  {done} pages, {done / el:.0f} pages/s, peak RSS {_rss_mib():.0f} MiB",
+                    flush=True,
+                )
         t0 = time.perf_counter()
         if not args.no_optimize:  # as `sohoa reindex` ends; an index grown batch by batch
             ix.optimize()  # has more segments (--no-optimize measures that state)
@@ -378,6 +485,8 @@ def main() -> None:
             f"excluded, optimize {opt:.0f} s included): {rate:.0f} pages/s wall, "
             f"{args.pages / cpu:.0f} pages per CPU second (other load shares the cores)"
         )
+        print(f"build peak RSS {_rss_mib():.0f} MiB (the whole process, generator included)")
+        report["build_peak_rss_mib"] = round(_rss_mib())
         report["build_pages_per_s"] = round(rate)
         report["build_pages_per_cpu_s"] = round(args.pages / cpu)
     size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
@@ -404,6 +513,8 @@ def main() -> None:
         print(f"{label:18s} {len(times):4d} {first:10d} {p50:8.1f} {p95:8.1f} {p99:8.1f}  {ok}")
         classes[label] = {"p50": p50, "p95": p95, "p99": p99}
     report["latency_ms"] = classes
+    if args.grow:
+        report["grow"] = grow(ix, path, gen, mixes, args.grow, args.grow_batch)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
     if not args.keep and args.db is None:

@@ -70,10 +70,11 @@ def open_index(
     verify_certs: bool = True,
     timeout: float = 30.0,
     prefix: str = "sohoa",
+    pairs: bool = False,
 ) -> SqliteIndex | ElasticIndex:
     """The index at ``target``: an ``http(s)://`` URL is Elasticsearch, anything else a SQLite
-    file path. Credentials and TLS options only apply to Elasticsearch. The schema is created
-    if missing."""
+    file path. Credentials and TLS options only apply to Elasticsearch; ``pairs`` (the word-pair
+    column of a new SQLite index) only to SQLite. The schema is created if missing."""
     text = str(target)
     index: SqliteIndex | ElasticIndex
     if text.startswith(("http://", "https://")):
@@ -88,6 +89,6 @@ def open_index(
             timeout=timeout,
         )
     else:
-        index = SqliteIndex(Path(text), timeout=timeout)
+        index = SqliteIndex(Path(text), timeout=timeout, pairs=pairs)
     index.ensure_schema()
     return index

@@ -10,6 +10,7 @@ emitted inside a double-quoted FTS5 string, so no input can reach the FTS5 query
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from errors import QueryError
@@ -18,6 +19,7 @@ from search.folding import fold, lower, normalize
 __all__ = [
     "MAX_QUERY_CHARS",
     "MAX_TERMS",
+    "PairMatch",
     "ParsedQuery",
     "Term",
     "looks_like_number",
@@ -37,6 +39,10 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # 141/KH-UBND, 09/2025/QĐ-UBND, 57-NQ/TW, 12/UBND-VX, 33/2024/QH15 (after removing spaces).
 _NUMBER = re.compile(r"\d{1,6}(?:/\d{4})?[/-][^\W\d_][\w.]*(?:[/-][\w.]+)*")
 _NUMBER_PREFIX = re.compile(r"^\s*so\s*:?\s*(?=\d)")  # "Số: 141/..." once folded
+
+# An index's extra expression for a phrase of folded words (e.g. its word pairs), ANDed to the
+# positional phrase so the rarer part drives the match; None: the phrase alone.
+PairMatch = Callable[[tuple[str, ...]], str | None]
 
 
 @dataclass(frozen=True)
@@ -60,20 +66,21 @@ class ParsedQuery:
     include: tuple[Term, ...]
     exclude: tuple[Term, ...] = ()
 
-    def match_folded(self) -> str:
+    def match_folded(self, pairs: PairMatch | None = None) -> str:
         """FTS5 expression matching pages on the folded column (the main, recall query).
 
         Excluded terms are not in it: they exclude whole documents (see ``match_excluded``).
+        ``pairs`` (all ``match_*``): the index's extra expression ANDed to each phrase.
         """
-        return " AND ".join(_phrase("folded", t.folded) for t in self.include)
+        return " AND ".join(_phrase("folded", t.folded, pairs) for t in self.include)
 
-    def match_excluded(self) -> str | None:
+    def match_excluded(self, pairs: PairMatch | None = None) -> str | None:
         """FTS5 expression for pages holding any excluded term, or None."""
         if not self.exclude:
             return None
-        return " OR ".join(_phrase("folded", t.folded) for t in self.exclude)
+        return " OR ".join(_phrase("folded", t.folded, pairs) for t in self.exclude)
 
-    def match_exact(self) -> str:
+    def match_exact(self, pairs: PairMatch | None = None) -> str:
         """FTS5 expression true for pages with every term, each accented word as typed.
 
         The ``exact`` column holds each accented word of a page once (no positions needed):
@@ -84,18 +91,18 @@ class ParsedQuery:
         parts: list[str] = []
         for t in self.include:
             if len(t.folded) > 1 or not t.accented:  # one accented word: exact implies folded
-                parts.append(_phrase("folded", t.folded))
+                parts.append(_phrase("folded", t.folded, pairs))
             parts += [
                 _phrase("exact", (e,)) for e, f in zip(t.exact, t.folded, strict=True) if e != f
             ]
         return " AND ".join(parts)
 
-    def match_phrase(self) -> str | None:
+    def match_phrase(self, pairs: PairMatch | None = None) -> str | None:
         """FTS5 expression for the bare words as one phrase, or None if fewer than two."""
         bare = [t for t in self.include if not t.quoted]
         if len(bare) < 2:
             return None
-        return _phrase("folded", tuple(w for t in bare for w in t.folded))
+        return _phrase("folded", tuple(w for t in bare for w in t.folded), pairs)
 
     @property
     def highlight(self) -> tuple[tuple[str, ...], ...]:
@@ -103,9 +110,11 @@ class ParsedQuery:
         return tuple(t.folded for t in self.include)
 
 
-def _phrase(column: str, words: tuple[str, ...]) -> str:
+def _phrase(column: str, words: tuple[str, ...], pairs: PairMatch | None = None) -> str:
     body = " ".join(words).replace('"', '""')
-    return f'{column} : "{body}"'
+    phrase = f'{column} : "{body}"'
+    extra = pairs(words) if pairs is not None and len(words) > 1 else None
+    return phrase if extra is None else f"({extra} AND {phrase})"
 
 
 def tokenize(text: str) -> list[tuple[str, str]]:

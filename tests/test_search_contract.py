@@ -25,7 +25,7 @@ ES_URL = os.environ.get("SOHOA_TEST_ELASTICSEARCH_URL", "")
 
 
 def backends() -> list[str]:
-    return ["sqlite", "sqlite-scale"] + (["elastic"] if ES_URL else [])
+    return ["sqlite", "sqlite-scale", "sqlite-pairs"] + (["elastic"] if ES_URL else [])
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -45,7 +45,10 @@ def make_index(backend: str, tmp: Path) -> Any:
             replicas=0,
         )
     else:
-        ix = SqliteIndex(tmp / f"{uuid.uuid4().hex}.db")
+        # sqlite-pairs: the word-pair column, ranked as at scale (no bm25).
+        ix = SqliteIndex(tmp / f"{uuid.uuid4().hex}.db", pairs=backend == "sqlite-pairs")
+        if backend == "sqlite-pairs":
+            ix.bm25_max_pages = 0
         if backend == "sqlite-scale":
             ix.candidate_cap = 3
             ix.bm25_max_pages = 0

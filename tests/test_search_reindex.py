@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -16,6 +22,8 @@ from archive.catalog import Catalog
 from search import ElasticIndex, SearchQuery, SqliteIndex
 from sohoa.reindex import CHECKPOINT, reindex
 from tests.test_search_elastic import FakeNode, _default_answer
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _catalog(tmp_path: Path, docs: int = 7, pages: int = 3) -> Catalog:
@@ -145,3 +153,80 @@ def test_reindex_keeps_each_records_access(tmp_path: Path) -> None:
     assert index.search(SearchQuery("mã1", access=outsider)).total == 0
     insider = Access(units=frozenset({"PNV"}))
     assert index.search(SearchQuery("mã1", access=insider)).total == 1
+
+
+def _checkpoint(path: Path) -> dict[str, Any] | None:
+    """The reindex checkpoint saved in the index file, read as another process would."""
+    db = sqlite3.connect(path, timeout=30)
+    try:
+        row = db.execute("SELECT value FROM search_meta WHERE key = ?", (CHECKPOINT,)).fetchone()
+    except sqlite3.OperationalError:  # the index tables are not created yet
+        return None
+    finally:
+        db.close()
+    return None if row is None else json.loads(row[0])
+
+
+def _sohoa(home: Path, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "SOHOA_HOME": str(home)}
+    env.pop("SOHOA_DATABASE_URL", None)
+    env.pop("SOHOA_SEARCH", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "sohoa", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _state(path: Path) -> tuple[list[Any], list[Any], list[int]]:
+    db = sqlite3.connect(path)
+    try:
+        pages = db.execute(
+            "SELECT page_id, document_id, page_no, text FROM search_pages ORDER BY page_id"
+        ).fetchall()
+        docs = db.execute("SELECT * FROM search_documents ORDER BY document_id").fetchall()
+        db.execute("INSERT INTO search_fts (search_fts, rank) VALUES ('integrity-check', 0)")
+    finally:
+        db.close()
+    index = SqliteIndex(path)
+    found = [index.search(SearchQuery(q)).total for q in ("thủy lợi", "mã17", '"văn bản 40"')]
+    index.close()
+    return pages, docs, found
+
+
+def test_reindex_killed_mid_way_resumes_to_the_same_index(tmp_path: Path) -> None:
+    """SIGKILL a real ``sohoa reindex`` mid-way; the next run resumes from the checkpoint and
+    the index ends identical to one reindexed in a single run; progress lines are printed."""
+    killed_home, straight_home = tmp_path / "killed", tmp_path / "straight"
+    for home in (killed_home, straight_home):
+        home.mkdir()
+        _catalog(home, docs=60, pages=50).close()
+    db = killed_home / "catalog.sqlite"  # the index lives in the catalog's SQLite file
+    run = _sohoa(killed_home, "reindex", "--batch-size", "10")
+    deadline = time.monotonic() + 120  # a guard against hanging, not a timed assertion
+    seen = None
+    while time.monotonic() < deadline and run.poll() is None:
+        seen = _checkpoint(db) if db.exists() else None
+        if seen and seen["done"] >= 300:
+            break
+        time.sleep(0.005)
+    run.send_signal(signal.SIGKILL)
+    run.communicate(timeout=60)
+    assert run.returncode == -signal.SIGKILL, "reindex finished before it could be killed"
+    saved = _checkpoint(db)
+    assert saved is not None and 300 <= saved["done"] < 2950
+    resumed = _sohoa(killed_home, "reindex", "--batch-size", "10")
+    _, err_text = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, err_text
+    assert "pages/s" in err_text and "left" in err_text and "2950/2950 pages" in err_text
+    assert _checkpoint(db) is None
+    straight = _sohoa(straight_home, "reindex", "--batch-size", "10")
+    _, err_text = straight.communicate(timeout=300)
+    assert straight.returncode == 0, err_text
+    killed_state = _state(db)
+    assert killed_state == _state(straight_home / "catalog.sqlite")
+    pages, _, found = killed_state
+    assert len(pages) == 2950 and found[0] > 0 and found[1] == 1

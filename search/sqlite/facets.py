@@ -35,6 +35,7 @@ def count_facets(
     *,
     facet_cap: int,
     candidate_cap: int,
+    pairs: bool = False,
 ) -> Facets:
     """Facets of the documents matching a prepared query (see ``filters.prepare``)."""
     if parsed is None and num is None:
@@ -50,7 +51,7 @@ def count_facets(
         ids = sorted(k & ID_MASK for k in keys[:facet_cap])
         sql, params = filters.sql, filters.params
     else:
-        ids, exact = _matched(conn, parsed, num, meta, filters, facet_cap, candidate_cap)
+        ids, exact = _matched(conn, parsed, num, meta, filters, facet_cap, candidate_cap, pairs)
         sql, params = [], {}
     rows = []
     extra = "".join(f" AND {f}" for f in sql)
@@ -72,9 +73,10 @@ def _matched(
     filters: Filters,
     facet_cap: int,
     candidate_cap: int,
+    pairs: bool,
 ) -> tuple[list[int], bool]:
     """(document ids, counted in full) of a text or number query's newest matching pages."""
-    plan = plan_query(conn, parsed, num, meta, filters, candidate_cap=candidate_cap)
+    plan = plan_query(conn, parsed, num, meta, filters, candidate_cap=candidate_cap, pairs=pairs)
     where = "".join(f" AND {f}" for f in plan.filters)
     q: dict[str, Any] = {"q": plan.tiers[-1][2], "scan": facet_cap}
     found = conn.execute(

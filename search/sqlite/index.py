@@ -34,8 +34,13 @@ __all__ = ["SqliteIndex"]
 class SqliteIndex:
     """Search index in a SQLite database file (shared with the catalog or not)."""
 
-    def __init__(self, path: Path, *, timeout: float = 30.0) -> None:
+    def __init__(self, path: Path, *, timeout: float = 30.0, pairs: bool = False) -> None:
+        """``pairs``: give the FTS table the word-pair column when it is created or rebuilt
+        (faster phrases and names, at about half the build rate and +30 % size); an existing
+        index keeps the layout it has."""
         self.path = Path(path)
+        self.pairs = pairs  # wanted for a new or rebuilt FTS table
+        self._has_pairs = False  # what the index has (read by ensure_schema)
         self.timeout = timeout
         self.candidate_cap = CANDIDATE_CAP
         self.scan_cap = SCAN_CAP
@@ -78,18 +83,21 @@ class SqliteIndex:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("BEGIN IMMEDIATE")
                 try:
-                    upgrade(conn)
+                    has_pairs = upgrade(conn, pairs=self.pairs)
                 except BaseException:
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")
                     raise
                 conn.execute("COMMIT")
+            self._has_pairs = has_pairs
             self._ready = True
 
     def rebuild(self) -> None:
-        """Rebuild the full-text table from the stored page texts."""
+        """Rebuild the full-text table from the stored page texts (with the pair column if
+        ``pairs`` was asked for)."""
         with self._transaction() as conn:
-            rebuild_fts(conn)
+            rebuild_fts(conn, pairs=self.pairs)
+        self._has_pairs = self.pairs
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -100,7 +108,8 @@ class SqliteIndex:
         """
         if not entries:
             return
-        batch = prepare_batch(entries)  # text work happens before the write lock is taken
+        self._ensure_ready()
+        batch = prepare_batch(entries, pairs=self._has_pairs)  # text work before the lock
         with self._transaction() as conn:
             write_batch(conn, batch)
 
@@ -114,7 +123,7 @@ class SqliteIndex:
     def delete_document(self, document_id: int) -> None:
         """Remove a document and all its pages (no error if it is not indexed)."""
         with self._transaction() as conn:
-            delete_document(conn, document_id)
+            delete_document(conn, document_id, pairs=self._has_pairs)
 
     def get_meta(self, key: str) -> str | None:
         """A value stored with the index (e.g. a reindex checkpoint), or None."""
@@ -191,6 +200,7 @@ class SqliteIndex:
                 filters,
                 facet_cap=self.facet_cap,
                 candidate_cap=self.candidate_cap,
+                pairs=self._has_pairs,
             )
 
     def _use_bm25(self, conn: sqlite3.Connection) -> bool:
@@ -214,7 +224,9 @@ class SqliteIndex:
         spec: Filters,
     ) -> SearchResults:
         """A text or number search: plan its tiers, rank, build the result page."""
-        plan = plan_query(conn, parsed, num, meta, spec, candidate_cap=self.candidate_cap)
+        plan = plan_query(
+            conn, parsed, num, meta, spec, candidate_cap=self.candidate_cap, pairs=self._has_pairs
+        )
         bm25 = self._use_bm25(conn)
         wanted = query.offset + query.limit
         ranking = rank(

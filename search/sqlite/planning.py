@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from errors import QueryError
-from search.query import ParsedQuery
+from search.query import PairMatch, ParsedQuery
 from search.sqlite.filters import Filters, NumberLookup
-from search.sqlite.rows import sort_key
+from search.sqlite.rows import pair_tokens, sort_key
 
-__all__ = ["Plan", "plan_query"]
+__all__ = ["Plan", "pairs_match", "plan_query"]
 
 
 @dataclass
@@ -40,13 +40,16 @@ def plan_query(
     spec: Filters,
     *,
     candidate_cap: int,
+    pairs: bool = False,
 ) -> Plan:
     """The ranking tiers of a text or number search, and the filters they share.
 
     The chosen filters and access are inside every tier's FTS5 expression (``meta``);
     ``Plan.filters`` holds SQL conditions: access again, "-word" and text + number. A
     number-only search reads (up to ``candidate_cap``) the documents carrying the number.
+    ``pairs``: the index has the pair column (each phrase also matches its word pairs).
     """
+    extra = pairs_match if pairs else None
     params = dict(spec.params)
     filters = list(spec.sql)
     narrow = False
@@ -55,8 +58,8 @@ def plan_query(
     tiers: list[tuple[bool, bool, str]] = []
     if parsed is not None:
         highlight = list(parsed.highlight)
-        tiers = _text_tiers(parsed)
-        excluded = parsed.match_excluded()
+        tiers = _text_tiers(parsed, extra)
+        excluded = parsed.match_excluded(extra)
         if excluded:
             # "-word" excludes documents having it on any page.
             params["excluded"] = excluded
@@ -69,6 +72,8 @@ def plan_query(
     number_docs: list[int] = []
     if num is not None:
         params["nk"], params["np"], num_words = num
+        if extra is not None and len(num_words) > 1:  # the cited number is a phrase too
+            params["np"] = f"({extra(num_words)} AND {params['np']})"
         highlight.append(num_words)
         if parsed is not None:
             # Text plus a number: the document must carry that number, in its metadata
@@ -80,7 +85,7 @@ def plan_query(
                 "(SELECT rowid FROM search_fts WHERE search_fts MATCH :np)))"
             )
         else:
-            tiers.append((False, False, num[1]))
+            tiers.append((False, False, params["np"]))
             number_docs = _number_carriers(conn, params, filters, meta, candidate_cap)
     if not tiers:
         raise QueryError("The search is empty; type a word or a number, or choose a filter.")
@@ -91,13 +96,13 @@ def plan_query(
     return Plan(tiers, filters, params, highlight, number_docs, narrow)
 
 
-def _text_tiers(parsed: ParsedQuery) -> list[tuple[bool, bool, str]]:
+def _text_tiers(parsed: ParsedQuery, pairs: PairMatch | None) -> list[tuple[bool, bool, str]]:
     """(exact, phrase, FTS5 expression) of the tiers of a text search, best first."""
     tiers: list[tuple[bool, bool, str]] = []
-    folded = parsed.match_folded()
+    folded = parsed.match_folded(pairs)
     accented = any(t.accented for t in parsed.include)
-    exact = parsed.match_exact()
-    phrase = parsed.match_phrase()
+    exact = parsed.match_exact(pairs)
+    phrase = parsed.match_phrase(pairs)
     if accented and phrase:
         tiers.append((True, True, f"({exact}) AND ({phrase})"))
     if accented:
@@ -106,6 +111,16 @@ def _text_tiers(parsed: ParsedQuery) -> list[tuple[bool, bool, str]]:
         tiers.append((not accented, True, f"({folded}) AND ({phrase})"))
     tiers.append((not accented, False, folded))
     return tiers
+
+
+def pairs_match(words: tuple[str, ...]) -> str:
+    """The ``pairs`` column's AND of a phrase's word pairs (ANDed to the positional phrase).
+
+    FTS5 checks a phrase's positions only on the rows its AND siblings agree on, so the pair
+    tokens (rarer than the single words) decide which pages are checked: a name after very
+    common syllables no longer has every page of those syllables checked.
+    """
+    return " AND ".join(f'pairs : "{p}"' for p in pair_tokens(words))
 
 
 def _number_carriers(

@@ -7,6 +7,7 @@ access are part of the same MATCH as the words. ``search_docfts`` rows are keyed
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from search.contract import PageEntry
@@ -22,26 +23,42 @@ __all__ = [
     "fts_row",
     "hex_token",
     "meta_tokens",
+    "pair_tokens",
     "sort_key",
 ]
 
 UNDATED = 99_999_999  # date part of the sort key of a document without an issued date
 ID_BITS = 32  # document ids are below 2**32 (the low bits of the sort key)
 ID_MASK = (1 << 32) - 1
+PAIR_JOIN = "\u01c0"  # joins a word pair into one token: a letter to FTS5, never folded text
+_WORD = re.compile(r"[^\W_]+")  # a word as the index's tokenizer (unicode61) splits it
 
 
-def fts_row(page_id: int, text: str, meta: str) -> tuple[int, str, str, str]:
-    """(page id, exact, folded, meta) values of a normalised page text.
+def pair_tokens(words: list[str] | tuple[str, ...]) -> list[str]:
+    """Each adjacent pair of (folded) ``words`` as one token ``a\u01c0b``, first occurrences
+    in order: a phrase becomes an AND of pair tokens, far rarer than its single words."""
+    return list(dict.fromkeys(f"{a}{PAIR_JOIN}{b}" for a, b in zip(words, words[1:], strict=False)))
+
+
+def fts_row(page_id: int, text: str, meta: str, *, pairs: bool = False) -> tuple[Any, ...]:
+    """(page id, exact, folded, meta) values of a normalised page text (and ``pairs`` last
+    when the index has that column).
 
     ``exact`` holds each accented word once (whitespace-separated pieces holding a non-ASCII
     character, lower-cased, first occurrence order): the exact tier only asks whether a page
     has an accented word, the folded column carries positions for phrases. Half the tokens
-    of the full text, so the index builds about twice as fast.
+    of the full text, so the index builds about twice as fast. ``pairs`` (optional) holds
+    each adjacent pair of folded words once (``pair_tokens``): every phrase also matches its
+    pairs, so positions are checked only on pages having them, not on every page having the
+    single words.
     """
     # A set: the order of a contentless row's tokens does not matter to FTS5 (not even to
     # delete it), only which tokens and how many.
     exact = " ".join([w for w in set(lower_normalized(text).split()) if not w.isascii()])
-    return page_id, exact, fold_normalized(text), meta
+    folded = fold_normalized(text)
+    if not pairs:
+        return page_id, exact, folded, meta
+    return page_id, exact, folded, meta, " ".join(pair_tokens(_WORD.findall(folded)))
 
 
 def hex_token(text: str) -> str:

@@ -17,6 +17,12 @@ Tables (all prefixed ``search_`` so they can share the catalog's database):
   Contentless keeps the page text stored once; a page is removed from them by replaying the
   values computed from the stored text and its document's stored ``meta``, so ``FOLD_VERSION``
   is recorded and a change of the folding rebuilds the FTS tables from ``search_pages``.
+  An optional fourth column, ``pairs`` (``search_meta`` key ``pairs`` = "1"), holds each
+  adjacent pair of folded words once as one token (``search.sqlite.rows.pair_tokens``): every
+  phrase is ANDed with its pair tokens, so FTS5 checks positions only on pages having the
+  pairs, not on every page having each (possibly very common) word. It costs about half the
+  build rate and 1.7 KiB per page (docs/benchmarks.md), so it is chosen when the FTS tables
+  are created or rebuilt (``SqliteIndex(pairs=...)``); an existing index keeps its layout.
 - ``search_docfts``: contentless FTS5 over the documents' ``meta`` with rowid = issued date
   (YYYYMMDD, undated last) << 32 | document id, so listing by filters alone is one FTS5 query
   already in date order (ascending, or descending with the undated ones last).
@@ -28,6 +34,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Sequence
+from typing import Any
 
 from search.folding import FOLD_VERSION, normalize
 from search.sqlite.rows import fts_row, meta_tokens, sort_key
@@ -43,6 +50,7 @@ __all__ = [
     "LAYOUT",
     "SCHEMA",
     "create_fts",
+    "fts_insert",
     "insert_fts",
     "rebuild_fts",
     "upgrade",
@@ -79,7 +87,7 @@ CREATE INDEX IF NOT EXISTS search_pages_document ON search_pages (document_id, p
 """
 FTS = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5("
-    "exact, folded, meta, content='', tokenize='unicode61 remove_diacritics 0')"
+    "exact, folded, meta{pairs}, content='', tokenize='unicode61 remove_diacritics 0')"
 )
 DOC_FTS = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS search_docfts USING fts5("
@@ -93,9 +101,10 @@ INSERT_DOCUMENT = (
 DOC_COLUMNS = "d.document_id, d.number, d.type_name, d.organ, d.issued, d.title, d.record, d.fonds"
 
 
-def upgrade(conn: sqlite3.Connection) -> None:
+def upgrade(conn: sqlite3.Connection, *, pairs: bool = False) -> bool:
     """Create missing tables and columns; rebuild the FTS tables if the layout or folding
-    changed (inside the caller's transaction)."""
+    changed (inside the caller's transaction). ``pairs``: give a new FTS table the pair
+    column. Returns whether the index has it (an existing index keeps its choice)."""
     for statement in SCHEMA.split(";"):
         if statement.strip():
             conn.execute(statement)
@@ -106,10 +115,15 @@ def upgrade(conn: sqlite3.Connection) -> None:
                 f"ALTER TABLE search_documents ADD COLUMN {name} TEXT NOT NULL DEFAULT {default}"
             )
     meta = dict(conn.execute("SELECT key, value FROM search_meta").fetchall())
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_fts'"
+    ).fetchone()
+    if exists:
+        pairs = meta.get("pairs", "0") == "1"
     if meta and meta.get("layout", "1") != LAYOUT:
         log.info("search index layout changed: rebuilding the FTS tables")
-        rebuild_fts(conn)
-    create_fts(conn)
+        rebuild_fts(conn, pairs=pairs)
+    create_fts(conn, pairs=pairs)
     version = meta.get("fold_version")
     if version is not None and version != str(FOLD_VERSION):
         log.info(
@@ -117,17 +131,20 @@ def upgrade(conn: sqlite3.Connection) -> None:
             version,
             FOLD_VERSION,
         )
-        rebuild_fts(conn)
+        rebuild_fts(conn, pairs=pairs)
     conn.executemany(
         "INSERT OR REPLACE INTO search_meta (key, value) VALUES (?, ?)",
-        [("fold_version", str(FOLD_VERSION)), ("layout", LAYOUT)],
+        [("fold_version", str(FOLD_VERSION)), ("layout", LAYOUT), ("pairs", str(int(pairs)))],
     )
+    return pairs
 
 
-def create_fts(conn: sqlite3.Connection) -> None:
-    """Create the FTS5 tables if missing, merging 16 segments at a time (default 4): a third
-    of the merge work while building, at the cost of more segments between optimizes."""
-    for name, create in (("search_fts", FTS), ("search_docfts", DOC_FTS)):
+def create_fts(conn: sqlite3.Connection, *, pairs: bool = False) -> None:
+    """Create the FTS5 tables if missing (``search_fts`` with the pair column if ``pairs``),
+    merging 16 segments at a time (default 4): a third of the merge work while building, at
+    the cost of more segments between optimizes."""
+    fts = FTS.format(pairs=", pairs" if pairs else "")
+    for name, create in (("search_fts", fts), ("search_docfts", DOC_FTS)):
         exists = conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
         ).fetchone()
@@ -138,18 +155,30 @@ def create_fts(conn: sqlite3.Connection) -> None:
         conn.execute(f"INSERT INTO {name} ({name}, rank) VALUES ('crisismerge', {CRISISMERGE})")
 
 
-def insert_fts(conn: sqlite3.Connection, rows: Sequence[tuple[int, str, str, str]]) -> None:
-    """Add ``fts_row`` values to ``search_fts``."""
-    conn.executemany(
-        "INSERT INTO search_fts (rowid, exact, folded, meta) VALUES (?, ?, ?, ?)", rows
-    )
+def insert_fts(conn: sqlite3.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Add ``fts_row`` values to ``search_fts`` (with or without the pair column)."""
+    if rows:
+        conn.executemany(fts_insert(len(rows[0]), delete=False), rows)
 
 
-def rebuild_fts(conn: sqlite3.Connection) -> None:
-    """Recreate both FTS tables from the stored documents and page texts (re-normalised)."""
+def fts_insert(width: int, *, delete: bool) -> str:
+    """The INSERT of ``fts_row`` values of ``width`` (5: with pairs), or of their 'delete'."""
+    columns = "rowid, exact, folded, meta" + (", pairs" if width == 5 else "")
+    marks = ", ".join("?" * width)
+    if delete:
+        return f"INSERT INTO search_fts (search_fts, {columns}) VALUES ('delete', {marks})"
+    return f"INSERT INTO search_fts ({columns}) VALUES ({marks})"
+
+
+def rebuild_fts(conn: sqlite3.Connection, *, pairs: bool = False) -> None:
+    """Recreate both FTS tables from the stored documents and page texts (re-normalised),
+    ``search_fts`` with the pair column if ``pairs``."""
     conn.execute("DROP TABLE IF EXISTS search_fts")
     conn.execute("DROP TABLE IF EXISTS search_docfts")
-    create_fts(conn)
+    create_fts(conn, pairs=pairs)
+    conn.execute(
+        "INSERT OR REPLACE INTO search_meta (key, value) VALUES ('pairs', ?)", (str(int(pairs)),)
+    )
     last = -(2**63)
     while True:  # documents: recompute their filter tokens
         docs = conn.execute(
@@ -185,4 +214,4 @@ def rebuild_fts(conn: sqlite3.Connection) -> None:
             "UPDATE search_pages SET text = ? WHERE page_id = ?",
             ((text, pid) for pid, text, _ in renormalized),
         )
-        insert_fts(conn, [fts_row(pid, t, m) for pid, t, m in renormalized])
+        insert_fts(conn, [fts_row(pid, t, m, pairs=pairs) for pid, t, m in renormalized])

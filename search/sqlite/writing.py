@@ -16,7 +16,7 @@ from errors import StorageError
 from search.contract import PageEntry
 from search.folding import normalize
 from search.sqlite.rows import ID_BITS, document_row, fts_row, sort_key
-from search.sqlite.schema import CHUNK, INSERT_DOCUMENT, insert_fts
+from search.sqlite.schema import CHUNK, INSERT_DOCUMENT, fts_insert, insert_fts
 
 __all__ = [
     "PageBatch",
@@ -36,11 +36,13 @@ class PageBatch:
     latest: dict[int, PageEntry]  # page id -> its last entry
     documents: dict[int, tuple[Any, ...]]  # document id -> its row (meta last)
     pages: list[tuple[int, int, int, str]]  # (page id, document id, page no, normalised text)
-    fts_rows: list[tuple[int, str, str, str]]  # fts_row values of those pages
+    fts_rows: list[tuple[Any, ...]]  # fts_row values of those pages
+    pairs: bool = False  # the index has the pair column
 
 
-def prepare_batch(entries: Sequence[PageEntry]) -> PageBatch:
-    """The rows of ``entries`` (document fields from the last entry of each document).
+def prepare_batch(entries: Sequence[PageEntry], *, pairs: bool = False) -> PageBatch:
+    """The rows of ``entries`` (document fields from the last entry of each document);
+    ``pairs``: the index has the pair column.
 
     Raises ``StorageError`` for a document id the sort key cannot hold.
     """
@@ -60,8 +62,9 @@ def prepare_batch(entries: Sequence[PageEntry]) -> PageBatch:
     for entry in latest.values():
         text = normalize(entry.text)
         pages.append((entry.page_id, entry.document_id, entry.page_no, text))
-        fts_rows.append(fts_row(entry.page_id, text, documents[entry.document_id][-1]))
-    return PageBatch(latest, documents, pages, fts_rows)
+        meta = documents[entry.document_id][-1]
+        fts_rows.append(fts_row(entry.page_id, text, meta, pairs=pairs))
+    return PageBatch(latest, documents, pages, fts_rows, pairs)
 
 
 def write_batch(conn: sqlite3.Connection, batch: PageBatch) -> None:
@@ -80,7 +83,8 @@ def write_batch(conn: sqlite3.Connection, batch: PageBatch) -> None:
             f"({','.join('?' * len(chunk))})",
             chunk,
         ).fetchall()
-    remove_pages(conn, [(pid, text, meta) for pid, text, _, meta in old])
+    pairs = batch.pairs
+    remove_pages(conn, [(pid, text, meta) for pid, text, _, meta in old], pairs=pairs)
     old_meta = remove_documents(conn, doc_ids)
     # Pages of these documents not given here keep their text but take the new fields.
     changed = [d for d, m in old_meta.items() if m != documents[d][-1]]
@@ -93,9 +97,9 @@ def write_batch(conn: sqlite3.Connection, batch: PageBatch) -> None:
             chunk,
         ).fetchall()
     others = [o for o in others if o[0] not in latest]
-    remove_pages(conn, [(pid, text, old_meta[d]) for pid, d, _, text in others])
+    remove_pages(conn, [(pid, text, old_meta[d]) for pid, d, _, text in others], pairs=pairs)
     pages += [(pid, d, no, text) for pid, d, no, text in others]
-    fts_rows += [fts_row(pid, text, documents[d][-1]) for pid, d, _, text in others]
+    fts_rows += [fts_row(pid, text, documents[d][-1], pairs=pairs) for pid, d, _, text in others]
     conn.executemany(
         "INSERT INTO search_pages (page_id, document_id, page_no, text) VALUES (?, ?, ?, ?)",
         pages,
@@ -120,15 +124,14 @@ def _drop_emptied(conn: sqlite3.Connection, doc_ids: set[int]) -> None:
         conn.execute("DELETE FROM search_documents WHERE document_id = ?", (doc,))
 
 
-def remove_pages(conn: sqlite3.Connection, rows: Sequence[tuple[int, str, str]]) -> None:
+def remove_pages(
+    conn: sqlite3.Connection, rows: Sequence[tuple[int, str, str]], *, pairs: bool = False
+) -> None:
     """Remove pages given as (page id, stored text, its document's stored meta)."""
     # Contentless table: a row is removed by replaying the values it was indexed with.
-    values = [fts_row(pid, text, meta) for pid, text, meta in rows]
-    conn.executemany(
-        "INSERT INTO search_fts (search_fts, rowid, exact, folded, meta) "
-        "VALUES ('delete', ?, ?, ?, ?)",
-        values,
-    )
+    values = [fts_row(pid, text, meta, pairs=pairs) for pid, text, meta in rows]
+    if values:
+        conn.executemany(fts_insert(len(values[0]), delete=True), values)
     conn.executemany("DELETE FROM search_pages WHERE page_id = ?", ((pid,) for pid, _, _ in rows))
 
 
@@ -150,7 +153,7 @@ def remove_documents(conn: sqlite3.Connection, doc_ids: Sequence[int]) -> dict[i
     return old
 
 
-def delete_document(conn: sqlite3.Connection, document_id: int) -> None:
+def delete_document(conn: sqlite3.Connection, document_id: int, *, pairs: bool = False) -> None:
     """Remove a document and all its pages (nothing happens if it is not indexed)."""
     rows = conn.execute(
         "SELECT p.page_id, p.text, coalesce(d.meta, '') FROM search_pages p "
@@ -158,7 +161,7 @@ def delete_document(conn: sqlite3.Connection, document_id: int) -> None:
         "WHERE p.document_id = ?",
         (document_id,),
     ).fetchall()
-    remove_pages(conn, rows)
+    remove_pages(conn, rows, pairs=pairs)
     remove_documents(conn, [document_id])
     conn.execute("DELETE FROM search_documents WHERE document_id = ?", (document_id,))
 

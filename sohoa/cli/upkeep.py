@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import sys
+import time
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from sohoa.cli.console import boundary, err, open_ctx, out, print_json
 from sohoa.config import load_settings
@@ -49,25 +57,49 @@ def audit(sample: int | None, older_than: float | None, as_json: bool) -> None:
 @click.option("--batch-size", type=int, default=500, show_default=True)
 @boundary
 def reindex(restart: bool, batch_size: int) -> None:
-    """Rebuild the search index (SQLite or Elasticsearch) from the catalog; resumable."""
+    """Rebuild the search index (SQLite or Elasticsearch) from the catalog; resumable.
+
+    A killed or interrupted run continues from its last saved batch when started again (use
+    --restart to start over). Progress: a bar on a terminal, otherwise a line on stderr every
+    10 seconds with the rate and the time left.
+    """
+    from sohoa.reindex import LOG_EVERY, Meter
     from sohoa.services import upkeep
 
     ctx = open_ctx(load_settings())
+    meter: Meter | None = None
+    printed = [0.0]
+
+    def plain(done: int, total: int) -> None:  # not a terminal: a line now and then
+        nonlocal meter
+        if meter is None:
+            meter = Meter(start_done=done)
+            return
+        now = time.monotonic()
+        if now - printed[0] >= LOG_EVERY or done >= total:
+            printed[0] = now
+            err.print(f"reindex: {meter.line(done, total)}", markup=False, highlight=False)
+
     try:
         with Progress(
             TextColumn("[bold]reindex"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
+            TimeRemainingColumn(),
             console=err,
             disable=not err.is_terminal,
         ) as bar:
             task = bar.add_task("reindex", total=None)
+
+            def progress(done: int, total: int) -> None:
+                if err.is_terminal:
+                    bar.update(task, completed=done, total=total)
+                else:
+                    plain(done, total)
+
             pages = upkeep.rebuild_index(
-                ctx,
-                restart=restart,
-                batch_size=batch_size,
-                on_progress=lambda done, total: bar.update(task, completed=done, total=total),
+                ctx, restart=restart, batch_size=batch_size, on_progress=progress
             )
     finally:
         ctx.close()

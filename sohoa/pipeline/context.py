@@ -45,6 +45,7 @@ def open_context(settings: Settings) -> Context:
         api_key=settings.search_api_key or None,
         ca_certs=settings.search_ca_certs or None,
         verify_certs=settings.search_verify,
+        pairs=settings.search_pairs,
     )
     claims = ClaimKeeper(catalog, lease=settings.lease)
     return Context(settings=settings, catalog=catalog, index=index, claims=claims)
