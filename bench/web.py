@@ -102,6 +102,23 @@ def _template_pdfs(home: Path, counts: set[int]) -> dict[int, Path]:
     return out
 
 
+def _link(templates: dict[int, Path], n: int, target: Path) -> None:
+    """Hard-link the template PDF of ``n`` pages to ``target``; a template that reached the
+    file system's link limit (65,000 on ext4) is copied and the copy linked from then on."""
+    import errno
+    import shutil
+
+    try:
+        os.link(templates[n], target)
+    except OSError as exc:
+        if exc.errno != errno.EMLINK:
+            raise
+        copy = templates[n].with_name(f"{templates[n].stem}-{time.monotonic_ns()}.pdf")
+        shutil.copyfile(templates[n], copy)
+        templates[n] = copy
+        os.link(copy, target)
+
+
 def _summary(gen: Generator, rng: random.Random, type_name: str) -> str:
     words = gen.sentences[rng.randrange(len(gen.sentences))].rstrip(".").split()
     return f"V/v {' '.join(words[: rng.randint(6, 14)]).lower()}"
@@ -223,7 +240,7 @@ def fill(ctx: Any, *, pages: int, seed: int) -> dict[str, Any]:
         target = home / rel
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(templates[n if n in templates else 1], target)
+            _link(templates, n if n in templates else 1, target)
         pdf_id = 10_000 + doc
         rows["stored_file"].append(
             {
