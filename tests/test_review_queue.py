@@ -175,3 +175,24 @@ def test_migration_marks_documents_flagged_before_it(tmp_path: Path) -> None:
     catalog.create()  # upgrades to head
     assert _pages(catalog, 2) == flagged
     catalog.close()
+
+
+def test_service_pages_carry_the_next_cursor(settings) -> None:
+    from sohoa import pipeline
+    from sohoa.services import review as service
+
+    ctx = pipeline.open_context(settings)
+    try:
+        flagged = _add(ctx.catalog, "s", ["flagged", "clean", "warned"] * 3)
+        seen, after, pages = [], None, 0
+        while True:
+            queue = service.review_queue(ctx, after=after, limit=2)
+            assert queue["marked"] == 6  # three flagged, three marked for warnings alone
+            seen.extend(d["id"] for d in queue["documents"])
+            pages += 1
+            if queue["next_after"] is None:
+                break
+            after = queue["next_after"]
+        assert seen == flagged and pages == 2
+    finally:
+        ctx.close()
