@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import JSON, select, text
 
 from archive import schema as t
 from archive.catalog import Catalog, now
@@ -33,37 +33,101 @@ def _flags(fields: dict[str, Any]) -> list[tuple[str, Any, list[str]]]:
     return out
 
 
-def documents_to_review(catalog: Catalog) -> list[dict[str, Any]]:
-    """Archived documents with at least one flagged field, each field with its reasons."""
+def has_flags(fields: dict[str, Any]) -> bool:
+    """True when at least one of a document's fields carries review flags."""
+    return bool(_flags(fields))
+
+
+#: the partial index over the documents whose fields say ``needs_review`` (migration 0006)
+REVIEW_INDEX = "ix_document_review"
+#: states whose documents the queue lists (archived: their metadata is final until reviewed)
+LISTED_STATES = ("packaged", "indexed")
+
+
+def review_marked_sql(dialect: str, column: str = "fields") -> str:
+    """The SQL test "the document's fields say needs_review", written exactly as the partial
+    index :data:`REVIEW_INDEX` is, so that both databases' planners use the index for it."""
+    if dialect == "postgresql":
+        return f"({column} ->> 'needs_review') = 'true'"
+    return f"json_extract({column}, '$.needs_review') = 1"
+
+
+def listed_sql(dialect: str) -> str:
+    """The SQL test for the documents the queue lists (marked, in a listed state)."""
+    states = ", ".join(f"'{s}'" for s in LISTED_STATES)
+    return f"{review_marked_sql(dialect, 'document.fields')} AND document.state IN ({states})"
+
+
+def _document_by_index(dialect: str) -> str:
+    """The document table, on SQLite told to read it through the partial index (its planner
+    prefers the state index when the table has no statistics); PostgreSQL's finds it alone."""
+    return f"document INDEXED BY {REVIEW_INDEX}" if dialect == "sqlite" else "document"
+
+
+def _queue_item(row: Any) -> dict[str, Any] | None:
+    flagged = _flags(row["fields"] or {})
+    if not flagged:
+        return None  # marked for its warnings only: nothing a reviewer can accept or correct
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "record": row["record"],
+        "number": row["number"],
+        "fields": [
+            {"field": name, "value": value, "reasons": reasons} for name, value, reasons in flagged
+        ],
+    }
+
+
+def review_page(
+    catalog: Catalog, *, after: int | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    """Up to ``limit`` documents with flagged fields, in id order from the id ``after``
+    (keyset pagination over the partial index: each page costs the same at any depth)."""
+    if limit < 1:
+        raise InputError(f"a page holds at least one document, not {limit}")
+    out: list[dict[str, Any]] = []
+    cursor = after if after is not None else 0
     with catalog.tx() as conn:
-        rows = conn.execute(
-            select(
-                t.document.c.id,
-                t.document.c.name,
-                t.document.c.number,
-                t.document.c.fields,
-                t.record.c.code.label("record"),
-            )
-            .join(t.record, t.record.c.id == t.document.c.record_id)
-            .where(t.document.c.state.in_(("packaged", "indexed")))
-            .order_by(t.document.c.id)
-        ).mappings()
-        out = []
-        for row in rows:
-            flagged = _flags(row["fields"] or {})
-            if flagged:
-                out.append(
-                    {
-                        "id": row["id"],
-                        "name": row["name"],
-                        "record": row["record"],
-                        "number": row["number"],
-                        "fields": [
-                            {"field": name, "value": value, "reasons": reasons}
-                            for name, value, reasons in flagged
-                        ],
-                    }
-                )
+        query = text(
+            f"SELECT document.id, document.name, document.number, document.fields, "
+            f"record.code AS record FROM {_document_by_index(conn.dialect.name)} "
+            f"JOIN record ON record.id = document.record_id "
+            f"WHERE {listed_sql(conn.dialect.name)} AND document.id > :after "
+            f"ORDER BY document.id LIMIT :chunk"
+        ).columns(fields=JSON)
+        while len(out) < limit:
+            chunk = max(limit - len(out), 50)
+            rows = conn.execute(query, {"after": cursor, "chunk": chunk}).mappings().all()
+            for row in rows:
+                item = _queue_item(row)
+                if item is not None and len(out) < limit:
+                    out.append(item)
+            if len(rows) < chunk:
+                break
+            cursor = rows[-1]["id"]
+    return out
+
+
+def count_to_review(catalog: Catalog) -> int:
+    """How many listed documents are marked ``needs_review`` (from the partial index; a few
+    marked for document-level warnings alone are counted but have no field to list)."""
+    with catalog.tx() as conn:
+        query = text(
+            f"SELECT COUNT(*) FROM {_document_by_index(conn.dialect.name)} "
+            f"WHERE {listed_sql(conn.dialect.name)}"
+        )
+        return int(conn.execute(query).scalar() or 0)
+
+
+def documents_to_review(catalog: Catalog) -> list[dict[str, Any]]:
+    """Every archived document with at least one flagged field, each field with its reasons
+    (all the pages of :func:`review_page`; the web and the CLI show one page at a time)."""
+    out: list[dict[str, Any]] = []
+    after = None
+    while page := review_page(catalog, after=after, limit=1000):
+        out.extend(page)
+        after = page[-1]["id"]
     return out
 
 

@@ -102,6 +102,7 @@ document = Table(
     Index("ix_document_source_key", "source_key"),
     Index("ix_document_state", "state"),
     Index("ix_document_batch_state", "batch_id", "state"),
+    # ix_document_review, partial on needs_review, is written per dialect in migration 0006
 )
 
 document_source = Table(
@@ -162,6 +163,7 @@ event = Table(
     Column("page_id", Integer),
     Column("detail", JSON, nullable=False, default=dict),
     Index("ix_event_kind", "kind", "at"),
+    Index("ix_event_document", "document_id", "id"),  # a document's history (migration 0007)
 )
 
 # Counts per batch, fonds, state and day, kept by triggers (archive.catalog.summary).

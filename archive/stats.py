@@ -127,20 +127,6 @@ def documents(
     """Every document with its source files, PDF/A, metadata fields and pages' states; with
     ``limit``, one page of them in id order from the id ``after`` (keyset pagination)."""
     with catalog.tx() as conn:
-        q = (
-            select(
-                t.document,
-                t.record.c.code.label("record"),
-                t.fonds.c.code.label("fonds"),
-                t.stored_file.c.path.label("pdfa_path"),
-                t.stored_file.c.sha256.label("pdfa_sha256"),
-                t.stored_file.c.size.label("pdfa_size"),
-            )
-            .join(t.record, t.record.c.id == t.document.c.record_id)
-            .join(t.fonds, t.fonds.c.id == t.record.c.fonds_id)
-            .outerjoin(t.stored_file, t.stored_file.c.id == t.document.c.pdf_file_id)
-            .order_by(t.document.c.id)
-        )
         chosen = select(t.document.c.id).order_by(t.document.c.id)
         if batch_id is not None:
             chosen = chosen.where(t.document.c.batch_id == batch_id)
@@ -148,10 +134,32 @@ def documents(
             chosen = chosen.where(t.document.c.id > after)
         if limit is not None:
             chosen = chosen.limit(limit)
-        ids = chosen.subquery()
-        if batch_id is not None or after is not None or limit is not None:
-            q = q.where(t.document.c.id.in_(select(ids.c.id)))
-        docs = [dict(r) for r in conn.execute(q).mappings()]
+        # The chosen ids first, then every other read by their id range (and kept to the
+        # chosen ones): a range is a plain index scan on SQLite and PostgreSQL alike, where
+        # an IN (subquery) made PostgreSQL hash whole tables.
+        ids = set(conn.execute(chosen).scalars())
+        if not ids:
+            return []
+        low, high = min(ids), max(ids)
+        docs = [
+            dict(r)
+            for r in conn.execute(
+                select(
+                    t.document,
+                    t.record.c.code.label("record"),
+                    t.fonds.c.code.label("fonds"),
+                    t.stored_file.c.path.label("pdfa_path"),
+                    t.stored_file.c.sha256.label("pdfa_sha256"),
+                    t.stored_file.c.size.label("pdfa_size"),
+                )
+                .join(t.record, t.record.c.id == t.document.c.record_id)
+                .join(t.fonds, t.fonds.c.id == t.record.c.fonds_id)
+                .outerjoin(t.stored_file, t.stored_file.c.id == t.document.c.pdf_file_id)
+                .where(t.document.c.id.between(low, high))
+                .order_by(t.document.c.id)
+            ).mappings()
+            if r["id"] in ids
+        ]
         sources: dict[int, list[dict]] = {}
         for row in conn.execute(
             select(
@@ -162,9 +170,11 @@ def documents(
                 t.stored_file.c.size,
             )
             .join(t.stored_file, t.stored_file.c.id == t.document_source.c.file_id)
-            .where(t.document_source.c.document_id.in_(select(ids.c.id)))
+            .where(t.document_source.c.document_id.between(low, high))
             .order_by(t.document_source.c.document_id, t.document_source.c.position)
         ).mappings():
+            if row["document_id"] not in ids:
+                continue
             sources.setdefault(row["document_id"], []).append(
                 {
                     "name": row["original_name"],
@@ -186,9 +196,11 @@ def documents(
                 t.page.c.blank,
                 t.page.c.text_source,
             )
-            .where(t.page.c.document_id.in_(select(ids.c.id)))
+            .where(t.page.c.document_id.between(low, high))
             .order_by(t.page.c.document_id, t.page.c.seq)
         ).mappings():
+            if row["document_id"] not in ids:
+                continue
             item = dict(row)
             pages.setdefault(item.pop("document_id"), []).append(item)
     out = []

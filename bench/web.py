@@ -102,6 +102,23 @@ def _template_pdfs(home: Path, counts: set[int]) -> dict[int, Path]:
     return out
 
 
+def _link(templates: dict[int, Path], n: int, target: Path) -> None:
+    """Hard-link the template PDF of ``n`` pages to ``target``; a template that reached the
+    file system's link limit (65,000 on ext4) is copied and the copy linked from then on."""
+    import errno
+    import shutil
+
+    try:
+        os.link(templates[n], target)
+    except OSError as exc:
+        if exc.errno != errno.EMLINK:
+            raise
+        copy = templates[n].with_name(f"{templates[n].stem}-{time.monotonic_ns()}.pdf")
+        shutil.copyfile(templates[n], copy)
+        templates[n] = copy
+        os.link(copy, target)
+
+
 def _summary(gen: Generator, rng: random.Random, type_name: str) -> str:
     words = gen.sentences[rng.randrange(len(gen.sentences))].rstrip(".").split()
     return f"V/v {' '.join(words[: rng.randint(6, 14)]).lower()}"
@@ -223,7 +240,7 @@ def fill(ctx: Any, *, pages: int, seed: int) -> dict[str, Any]:
         target = home / rel
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(templates[n if n in templates else 1], target)
+            _link(templates, n if n in templates else 1, target)
         pdf_id = 10_000 + doc
         rows["stored_file"].append(
             {
@@ -664,13 +681,24 @@ async def drive(
     server: int,
 ) -> tuple[dict[str, list[float]], list, float, float]:
     t0 = time.perf_counter()
-    await asyncio.gather(*(o.login() for o in officials))
+    # A few logins at a time: each hashes a password (deliberately slow), and 200 at once
+    # would time out; officials of a province do not all sign in within the same second.
+    gate = asyncio.Semaphore(4)
+
+    async def login(official: Official) -> None:
+        async with gate:
+            await official.login()
+
+    await asyncio.gather(*(login(o) for o in officials))
     _log(f"{len(officials)} officials logged in in {time.perf_counter() - t0:.1f} s")
     out: dict[str, list[float]] = defaultdict(list)
     errors: list = []
-    start, cpu0 = time.monotonic(), tree_cpu_s(server)
+    start, cpu0, mine0 = time.monotonic(), tree_cpu_s(server), time.process_time()
     await asyncio.gather(*(o.run(mix, start + seconds, think, out, errors) for o in officials))
     elapsed, cpu = time.monotonic() - start, tree_cpu_s(server) - cpu0
+    done = max(1, sum(len(v) for v in out.values()))
+    _log(f"client CPU: {time.process_time() - mine0:.1f} s = "
+         f"{1000 * (time.process_time() - mine0) / done:.1f} ms per request")  # fmt: skip
     await asyncio.gather(*(o.close() for o in officials))
     return out, errors, elapsed, cpu
 
@@ -713,6 +741,41 @@ def report(out: dict[str, list[float]], errors: list, elapsed: float) -> dict[st
     return {"classes": rows, "errors": len(errors), "verdict": verdict}
 
 
+async def where_cpu_goes(
+    base: str, info: dict, docs: list, mix: list, n: int, server: int
+) -> dict[str, Any]:
+    """Server CPU per request of each class (serial requests), then a py-spy profile of the
+    class that costs most; printed and returned."""
+    from bench import webprofile
+
+    official = Official(base, info, docs, 99)
+    await official.login()
+    try:
+        per_class = await webprofile.cpu_per_class(official, mix, n, server, tree_cpu_s)
+        weights = {label: w for label, w, _c in mix}
+        mean = sum(per_class[c][0] * weights[c] for c in per_class) / sum(weights.values())
+        _log(f"server CPU per request, {n} serial requests per class (mix-weighted mean "
+             f"{mean:.1f} ms):")  # fmt: skip
+        for label, (cpu_ms, wall_ms) in sorted(per_class.items(), key=lambda kv: -kv[1][0]):
+            _log(f"  {label:16s} {cpu_ms:7.1f} ms CPU  {wall_ms:7.1f} ms wall  weight "
+                 f"{weights[label]}")  # fmt: skip
+        costliest = max(per_class, key=lambda c: per_class[c][0])
+        rows = await webprofile.profile_class(official, mix, costliest, 4 * n, server)
+        _log(f"py-spy profile of {costliest!r} ({4 * n} serial requests), % of busy samples:")
+        for inclusive, own, frame in rows:
+            _log(f"  {inclusive:5.1f}% incl {own:5.1f}% self  {frame}")
+        if not rows:
+            _log("  (no samples: py-spy missing or not permitted to attach)")
+    finally:
+        await official.close()
+    return {
+        "cpu_ms_per_request": {c: round(v[0], 1) for c, v in per_class.items()},
+        "mix_weighted_cpu_ms": round(mean, 1),
+        "costliest": costliest,
+        "profile": [(round(a, 1), round(b, 1), f) for a, b, f in rows],
+    }
+
+
 # ----------------------------------------------------------------------------------- main
 
 
@@ -729,6 +792,14 @@ def main() -> None:
     ap.add_argument("--port", type=int, default=0, help="default: a free port")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument(
+        "--profile",
+        type=int,
+        default=20,
+        metavar="N",
+        help="after the load: server CPU per request of each class (N serial requests each) "
+        "and a py-spy profile of the costliest class (0: skip)",
+    )
     args = ap.parse_args()
 
     from sohoa.config import load_settings
@@ -781,6 +852,10 @@ def main() -> None:
         out, errors, elapsed, cpu = asyncio.run(
             drive(base, clients, mix, seconds=args.seconds, think=args.think, server=proc.pid)
         )
+        if args.profile:
+            result["profile"] = asyncio.run(
+                where_cpu_goes(base, officials[0], samples[0], mix, args.profile, proc.pid)
+            )
     finally:
         stop_server(proc)
     result["load"] = report(out, errors, elapsed)

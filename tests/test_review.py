@@ -46,6 +46,7 @@ def test_review_lists_accepts_and_corrects(tmp_path: Path, settings) -> None:
             ).scalar()
             fields["summary"]["flags"] = ["low OCR confidence on the field's words"]
             fields["number"]["flags"] = ["symbol type disagrees with the type line"]
+            fields["needs_review"] = True  # as the package stage sets it for flagged fields
             conn.execute(t.document.update().where(t.document.c.id == doc_id).values(fields=fields))
     finally:
         ctx.close()

@@ -499,6 +499,7 @@ def test_review_shows_crop_and_correction_is_indexed(web) -> None:
             "page": 1,
             "flags": ["low OCR confidence"],
         }
+        fields["needs_review"] = True  # as the package stage sets it for a flagged field
         conn.execute(t.document.update().where(t.document.c.id == doc_id).values(fields=fields))
     staff = web["clients"]["staff"]
     listing = staff.get("/review").text

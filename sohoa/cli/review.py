@@ -29,6 +29,8 @@ def _decisions(accepts: tuple[str, ...], sets: tuple[str, ...]) -> Iterator[tupl
 @click.option("--accept", "accepts", multiple=True, metavar="FIELD", help="Keep FIELD as read.")
 @click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE", help="Correct FIELD.")
 @click.option("--who", default=login_name, help="Who reviews.")
+@click.option("--after", type=int, help="List documents with an id above this one.")
+@click.option("--limit", type=int, default=50, show_default=True, help="Documents listed.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @boundary
 def review(
@@ -36,6 +38,8 @@ def review(
     accepts: tuple[str, ...],
     sets: tuple[str, ...],
     who: str,
+    after: int | None,
+    limit: int,
     as_json: bool,
 ) -> None:
     """List documents with fields to check, or accept/correct fields of DOCUMENT_ID.
@@ -47,7 +51,8 @@ def review(
     ctx = open_ctx(load_settings())
     try:
         if document_id is None:
-            todo = service.documents_to_review(ctx)
+            queue = service.review_queue(ctx, after=after, limit=limit)
+            todo = queue["documents"]
             if as_json:
                 print_json(todo)
                 return
@@ -58,6 +63,11 @@ def review(
                 for f in doc["fields"]:
                     reasons = "; ".join(f["reasons"])
                     out.print(f"  {f['field']}: {escape(str(f['value']))}  [red]{escape(reasons)}")
+            if queue["next_after"] is not None:
+                out.print(
+                    f"{queue['marked']} documents marked for review; next page: "
+                    f"sohoa review --after {queue['next_after']}"
+                )
             return
         changes = service.review_fields(ctx, document_id, _decisions(accepts, sets), actor=who)
     finally:

@@ -24,6 +24,20 @@ def documents_to_review(ctx: Context) -> list[dict[str, Any]]:
     return archive_review.documents_to_review(ctx.catalog)
 
 
+def review_queue(ctx: Context, *, after: int | None = None, limit: int = 50) -> dict[str, Any]:
+    """One page of the review queue from the id ``after``: its documents, how many are
+    marked for review in all, and the ``after`` of the next page (None on the last one)."""
+    docs = archive_review.review_page(ctx.catalog, after=after, limit=limit)
+    more = bool(docs) and bool(
+        archive_review.review_page(ctx.catalog, after=docs[-1]["id"], limit=1)
+    )
+    return {
+        "documents": docs,
+        "marked": archive_review.count_to_review(ctx.catalog),
+        "next_after": docs[-1]["id"] if more else None,
+    }
+
+
 def review_fields(
     ctx: Context, doc_id: int, decisions: Iterable[tuple[str, str | None]], *, actor: str
 ) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, Field
 
@@ -193,9 +193,15 @@ def retry(request: Request, user: StaffUser) -> dict[str, Any]:
 
 
 @router.get("/review")
-def review_list(request: Request, user: StaffUser) -> Any:
-    """Documents with fields to check."""
-    return jsonable_encoder(review.documents_to_review(app_context(request)))
+def review_list(
+    request: Request,
+    user: StaffUser,
+    after: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> Any:
+    """Documents with fields to check: a page of ``limit`` from the id ``after``."""
+    queue = review.review_queue(app_context(request), after=after, limit=limit)
+    return jsonable_encoder(queue["documents"])
 
 
 @router.post("/review/{doc_id}/{field}")

@@ -17,6 +17,7 @@ from sohoa.web.responses import app_context, redirect, render
 from sohoa.web.security import StaffUser
 
 router = APIRouter(include_in_schema=False)
+REVIEW_PAGE = 50  # documents on one page of the review list
 
 
 # ---------------------------------------------------------------------------- dashboard
@@ -95,9 +96,16 @@ def dashboard_retry(request: Request, user: StaffUser) -> Response:
 
 
 @router.get("/review")
-def review_list(request: Request, user: StaffUser) -> Response:
-    """Documents with fields to check."""
-    return render(request, "review.html", docs=review.documents_to_review(app_context(request)))
+def review_list(request: Request, user: StaffUser, after: int | None = None) -> Response:
+    """Documents with fields to check, a page at a time from the id ``after``."""
+    queue = review.review_queue(app_context(request), after=after, limit=REVIEW_PAGE)
+    return render(
+        request,
+        "review.html",
+        docs=queue["documents"],
+        marked=queue["marked"],
+        next_after=queue["next_after"],
+    )
 
 
 @router.get("/review/{doc_id}")
