@@ -16,7 +16,7 @@ def _carbon(page: Image.Image) -> Image.Image:
     import cv2
 
     ink = 1.0 - np.asarray(page, dtype=np.float32) / 255.0
-    ink = cv2.GaussianBlur(ink, (0, 0), sigmaX=3.0) * 0.85
+    ink = cv2.GaussianBlur(ink, (0, 0), sigmaX=1.8) * 0.85
     paper = np.array([250.0, 248.0, 244.0])
     colour = np.array([0.35, 0.35, 0.75])  # transmittance of violet-blue carbon ink
     rgb = paper * (1.0 - ink[..., None] * (1.0 - colour))
