@@ -4,19 +4,25 @@ Each step measures the page first (on a copy reduced to about :data:`DETECT_DPI`
 measuring is cheap) and runs only when its defect is there; a clean page triggers none and
 is read exactly as before. In order:
 
-- ``colour``: a red stamp over black text (colour scans): inside stamp-sized red regions the
-  grey is taken from the red channel, where red ink is as light as the paper and black stays
-  black;
+- ``colour``: a coloured stamp (red, blue, violet) or a coloured signature over the text
+  (colour scans): inside stamp-sized regions of a saturated hue that is not the text's own
+  ink, the grey is taken from the colour channel in which that ink is as light as the paper,
+  where black stays black (so a blue carbon copy's text is never taken for a stamp);
 - ``margins``: black scanner borders and punch holes: dark areas thicker than any stroke that
   touch the edge of the page are painted paper colour (the page is not cropped, so word boxes
   keep their place);
-- ``flatten``: uneven illumination, shadows of folds and bindings, stains: the page is divided
-  by an estimate of its background (text removed by a max filter, then smoothed);
+- ``flatten``: uneven illumination, shadows of bindings, stains: the page is divided by an
+  estimate of its background (text removed by a max filter, then smoothed), but only when the
+  background's darkest part comes down to near tesseract's global threshold, where ink there
+  would be lost; a milder unevenness reads as well unflattened, and dividing it out only
+  moves faint strokes (and the sharp edge of a fold) across the threshold;
 - ``specks``: dust and toner specks: tiny isolated dark specks far from any letter are erased
   (a diacritic sits next to its letter and is never touched);
 - ``binarise``: a page whose grey does not split cleanly into paper and ink (tesseract's
-  global Otsu threshold would misplace many pixels) is binarised locally
-  (:mod:`ocr.binarise`).
+  global Otsu threshold would misplace many pixels) *because of grain* (pixel noise on the
+  paper that is large against the ink's contrast) is binarised locally (:mod:`ocr.binarise`).
+  A poor split from soft strokes (carbon copies, faded ink), a ghost of the back page or a
+  fold's shadow is not grain: a local threshold breaks those strokes up and is not used.
 
 :func:`clean_for_ocr` runs the requested steps and says which applied and why.
 """
@@ -53,13 +59,25 @@ BORDER_MAX_EDGES = 0.02
 BORDER_MAX_SHARE = 0.6
 #: Red ink: red channel this much above the larger of green and blue.
 RED_EXCESS = 40
+#: Coloured ink: largest minus smallest channel at least this (grey and black ink have ~0).
+COLOUR_EXCESS = 40
+#: Hue classes of coloured ink, in OpenCV's 0-180 hue: red/orange, yellow/green, blue,
+#: violet/magenta (a class is its lower bound; red wraps around 180).
+HUE_CLASSES = ((0, "red"), (20, "green"), (85, "blue"), (130, "violet"), (165, "red"))
 #: A stamp: a red cluster at least this big (mm) in both directions (red text lines are not).
 STAMP_MIN_MM = 15.0
-#: A page with more than this share of blue or green is a picture or map: no stamp search
-#: (a blue signature covers far less).
+#: A page with more than this share of coloured ink in hues other than the stamp's (and the
+#: text's) is a picture or map: no stamp search.
 MAX_OTHER_COLOUR = 0.01
 #: Uneven background: (bright - dark) / bright of the background estimate above this.
 UNEVEN = 0.12
+#: ... and its darkest part (2nd percentile) within this share of the gap between the paper
+#: and the global Otsu threshold above that threshold (0 = at the threshold, below 0 =
+#: paper there reads as ink).
+FLATTEN_REACH = 0.25
+#: Grain: robust sigma of neighbouring paper pixels' difference, as a share of the contrast
+#: between paper and ink, above which a poor Otsu split is noise (binarise) and not blur.
+GRAIN_SHARE = 0.05
 #: Specks: dark components of at most this area (px at 300 dpi) and this far (mm) from ink.
 SPECK_AREA_300 = 4.0
 SPECK_CLEAR_MM = 0.8
@@ -137,23 +155,61 @@ def paper_level(gray: np.ndarray) -> int:
     return int(np.searchsorted(cum, 0.9 * cum[-1]))
 
 
-# --- colour: red stamps ------------------------------------------------------------------
+# --- colour: stamps and signatures in a colour that is not the text's -------------------
+
+
+def _hue_class(hue: np.ndarray) -> np.ndarray:
+    """Index into :data:`HUE_CLASSES`' names (red 0, green 1, blue 2, violet 3) per hue."""
+    names = [name for _, name in HUE_CLASSES]
+    order = sorted(set(names), key=names.index)
+    bounds = np.array([lo for lo, _ in HUE_CLASSES])
+    idx = np.searchsorted(bounds, hue, side="right") - 1
+    return np.array([order.index(name) for name in names])[idx]
+
+
+def _colour_classes(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per pixel of an int16 RGB array: coloured (bool) and its hue class (0-3)."""
+    chroma = s.max(axis=2) - s.min(axis=2)
+    gray = cv2.cvtColor(s.astype(np.uint8), cv2.COLOR_RGB2GRAY)
+    # Ink is darker than the paper: yellowed or tinted paper is coloured but is not ink.
+    darker = gray.astype(np.int16) < paper_level(gray) - COLOUR_EXCESS
+    coloured = (chroma > COLOUR_EXCESS) & (s.max(axis=2) > 90) & darker
+    hsv = cv2.cvtColor(s.astype(np.uint8), cv2.COLOR_RGB2HSV)
+    return coloured, _hue_class(hsv[..., 0])
+
+
+def text_ink_class(s: np.ndarray, coloured: np.ndarray, classes: np.ndarray) -> int:
+    """The text's ink: -1 for black/grey, else the hue class most of the dark ink has."""
+    gray = cv2.cvtColor(s.astype(np.uint8), cv2.COLOR_RGB2GRAY)
+    threshold, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    ink = gray < threshold
+    counts = np.bincount(classes[ink & coloured], minlength=4)
+    neutral = int((ink & ~coloured).sum())
+    return -1 if neutral >= counts.max() else int(counts.argmax())
 
 
 def find_stamps(rgb: np.ndarray, *, dpi: float) -> list[tuple[int, int, int, int]]:
-    """Boxes (x0, y0, x1, y1, full-size pixels) of stamp-sized red regions of an RGB page."""
+    """Boxes (x0, y0, x1, y1, full-size pixels) of stamp-sized regions of an RGB page inked
+    in a saturated colour that is not the text's (red, blue or violet stamps over black
+    text; a red stamp on a blue carbon copy)."""
     small, scale = _reduce(rgb, dpi)
     sdpi = dpi * scale
     s = small.astype(np.int16)
-    excess = s[..., 0] - np.maximum(s[..., 1], s[..., 2])
-    red = ((excess > RED_EXCESS) & (s[..., 0] > 90)).astype(np.uint8)
-    if int(red.sum()) < _mm(2.0, sdpi) ** 2:
+    coloured, classes = _colour_classes(s)
+    if int(coloured.sum()) < _mm(2.0, sdpi) ** 2:
         return []
-    # Much blue or green besides: a map or a photograph, not black text under a stamp.
-    other = np.maximum(s[..., 1], s[..., 2]) - s[..., 0] > RED_EXCESS
-    if float(other.mean()) > MAX_OTHER_COLOUR:
+    text = text_ink_class(s, coloured, classes)
+    foreign = coloured & (classes != text)
+    if int(foreign.sum()) < _mm(2.0, sdpi) ** 2:
         return []
-    joined = cv2.morphologyEx(red, cv2.MORPH_CLOSE, np.ones((_odd(_mm(3, sdpi)),) * 2, np.uint8))
+    # Much colour of more than one hue besides: a map or a photograph, not text and stamps.
+    shares = np.bincount(classes[foreign], minlength=4) / foreign.size
+    if float(shares.sum() - shares.max()) > MAX_OTHER_COLOUR:
+        return []
+    ink = foreign & (classes == int(shares.argmax()))
+    joined = cv2.morphologyEx(
+        ink.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((_odd(_mm(3, sdpi)),) * 2, np.uint8)
+    )
     count, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     boxes = []
     least = _mm(STAMP_MIN_MM, sdpi)
@@ -166,23 +222,29 @@ def find_stamps(rgb: np.ndarray, *, dpi: float) -> list[tuple[int, int, int, int
     return boxes
 
 
-def suppress_red(rgb: np.ndarray, gray: np.ndarray, boxes: Sequence[tuple]) -> np.ndarray:
-    """Grey page with red ink inside ``boxes`` lifted to paper; black ink under it stays."""
+def suppress_colour(rgb: np.ndarray, gray: np.ndarray, boxes: Sequence[tuple]) -> np.ndarray:
+    """Grey page with the coloured ink inside ``boxes`` lifted to paper; black ink under it
+    stays. The grey there comes from the channel in which the coloured ink is lightest."""
     out = gray.copy()
     for x0, y0, x1, y1 in boxes:
         sub = rgb[y0:y1, x0:x1].astype(np.int16)
-        red = sub[..., 0]
-        excess = red - np.maximum(sub[..., 1], sub[..., 2])
-        strong = excess > RED_EXCESS
+        chroma = sub.max(axis=2) - sub.min(axis=2)
+        strong = chroma > COLOUR_EXCESS
         if not strong.any():
             continue
-        ink_red = float(np.median(red[strong]))  # how light the stamp's ink is in red
+        channel = int(np.argmax([np.median(sub[..., c][strong]) for c in range(3)]))
+        light = sub[..., channel]
+        ink_level = float(np.median(light[strong]))  # how light the stamp's ink is there
         paper = float(paper_level(out[y0:y1, x0:x1]))
-        reddish = cv2.dilate((excess > RED_EXCESS // 2).astype(np.uint8), np.ones((3, 3)))
-        lifted = np.clip(red.astype(np.float32) * (paper / max(ink_red, 1.0)), 0, 255)
+        tinted = cv2.dilate((chroma > COLOUR_EXCESS // 2).astype(np.uint8), np.ones((3, 3)))
+        lifted = np.clip(light.astype(np.float32) * (paper / max(ink_level, 1.0)), 0, 255)
         region = out[y0:y1, x0:x1]
-        np.copyto(region, lifted.astype(np.uint8), where=reddish.astype(bool))
+        np.copyto(region, lifted.astype(np.uint8), where=tinted.astype(bool))
     return out
+
+
+#: The name this step had when it knew only red stamps.
+suppress_red = suppress_colour
 
 
 # --- margins: black borders and punch holes ----------------------------------------------
@@ -287,10 +349,54 @@ def unevenness(bg: np.ndarray) -> float:
     return float((high - low) / max(high, 1.0))
 
 
+def background_reach(gray: np.ndarray, bg: np.ndarray) -> float:
+    """How far the darkest background (2nd percentile of ``bg``) stays above the page's
+    global Otsu threshold, as a share of the paper's distance to it (1 = as bright as the
+    paper, 0 = at the threshold, below 0 = paper there reads as ink)."""
+    threshold, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    low = float(np.percentile(bg, 2))
+    paper = float(paper_level(gray))
+    return (low - threshold) / max(paper - threshold, 1.0)
+
+
+def needs_flattening(gray: np.ndarray, bg: np.ndarray) -> tuple[bool, str]:
+    """Whether the background is uneven enough to cost ink under a global threshold."""
+    uneven = unevenness(bg)
+    if uneven <= UNEVEN:
+        return False, ""
+    reach = background_reach(gray, bg)
+    if reach >= FLATTEN_REACH:
+        return False, ""
+    return True, f"uneven background ({100 * uneven:.0f}%) reaching the ink threshold"
+
+
 def flatten(gray: np.ndarray, bg: np.ndarray) -> np.ndarray:
     """``gray`` divided by the background ``bg`` (any size; resized): paper becomes white."""
     full = cv2.resize(bg, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
     return cv2.divide(gray, np.maximum(full, 1), scale=255)
+
+
+# --- grain ------------------------------------------------------------------------------
+
+
+def grain_share(gray: np.ndarray) -> float:
+    """The paper's pixel noise as a share of the contrast between paper and ink.
+
+    Noise is the robust sigma (1.4826 MAD / sqrt 2) of the difference between horizontally
+    neighbouring pixels that are both paper (above the Otsu threshold), on every fourth row;
+    contrast is the paper's grey minus the ink's (1st percentile). Grain and scanner noise
+    give 0.1 and more; blur, fading, a ghost of the back page or a shadow leave it near 0.01.
+    """
+    rows = np.ascontiguousarray(gray[::4])
+    threshold, _ = cv2.threshold(rows, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    left, right = rows[:, :-1].astype(np.int16), rows[:, 1:].astype(np.int16)
+    paper = (left > threshold) & (right > threshold)
+    diff = (right - left)[paper]
+    if diff.size < 100:
+        return 0.0
+    sigma = 1.4826 * float(np.median(np.abs(diff - np.median(diff)))) / np.sqrt(2.0)
+    contrast = float(paper_level(gray)) - float(np.percentile(rows, 1))
+    return sigma / max(contrast, 1.0)
 
 
 # --- specks ------------------------------------------------------------------------------
@@ -339,8 +445,8 @@ def clean_for_ocr(page: np.ndarray, *, dpi: float, steps: Sequence[str]) -> Clea
         t = time.process_time()
         boxes = find_stamps(page, dpi=dpi)
         if boxes:
-            gray = suppress_red(page, gray, boxes)
-        step("colour", t, f"{len(boxes)} stamp-sized red region(s)" if boxes else None)
+            gray = suppress_colour(page, gray, boxes)
+        step("colour", t, f"{len(boxes)} stamp-sized coloured region(s)" if boxes else None)
     if "margins" in wanted:
         t = time.process_time()
         mask, why = find_margins(gray, dpi=dpi)
@@ -350,14 +456,16 @@ def clean_for_ocr(page: np.ndarray, *, dpi: float, steps: Sequence[str]) -> Clea
     if "flatten" in wanted:
         t = time.process_time()
         bg, _ = background(gray, dpi=dpi)
-        uneven = unevenness(bg)
-        if uneven > UNEVEN:
+        uneven, why = needs_flattening(_reduce(gray, dpi)[0], bg)
+        if uneven:
             gray = flatten(gray, bg)
-        step("flatten", t, f"uneven background ({100 * uneven:.0f}%)" if uneven > UNEVEN else None)
+        step("flatten", t, why or None)
     t = time.process_time()
     split = otsu_separability(gray) if "binarise" in wanted else 1.0
+    grain = grain_share(gray) if split < MIN_SEPARABILITY else 0.0
+    grainy = split < MIN_SEPARABILITY and grain > GRAIN_SHARE
     measure_split = time.process_time() - t
-    if "specks" in wanted and split < MIN_SEPARABILITY:
+    if "specks" in wanted and grainy:
         seconds["specks"] = 0.0  # grain, not specks: the binarisation smooths it away
     elif "specks" in wanted:
         t = time.process_time()
@@ -368,13 +476,14 @@ def clean_for_ocr(page: np.ndarray, *, dpi: float, steps: Sequence[str]) -> Clea
         step("specks", t, f"{count} isolated specks" if count >= MIN_SPECKS else None)
     if "binarise" in wanted:
         t = time.process_time()
-        if split < MIN_SEPARABILITY:
+        if grainy:
             gray = binarise(gray, dpi=dpi)
         step(
             "binarise",
             t,
-            f"paper and ink do not separate (Otsu {split:.2f})"
-            if split < MIN_SEPARABILITY
+            f"grain (noise {100 * grain:.0f}% of the ink's contrast) spoils the split of "
+            f"paper and ink (Otsu {split:.2f})"
+            if grainy
             else None,
         )
     if "binarise" in wanted:
