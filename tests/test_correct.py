@@ -145,6 +145,33 @@ def test_left_alone(text: str) -> None:
     assert corrected(text) == text
 
 
+ENGLISH = "The minister agreed to do no more than sign the plan in time for a vote on it."
+FRENCH = "Le conseil a pris la décision de ne pas voter la loi en une seule fois le matin."
+
+
+@pytest.mark.parametrize("text", [ENGLISH, FRENCH])
+def test_a_foreign_paragraph_is_left_alone_however_unsure(text: str) -> None:
+    # "to", "do", "no", "the", "in", "a", "on", "le", "la", "de" are Vietnamese syllables too
+    assert corrected(text) == text
+
+
+def test_on_a_mixed_page_only_the_vietnamese_paragraph_is_corrected() -> None:
+    vietnamese = "Luật này quy dinh về hoạt động thong kê, sử dụng thông tin thống kê nha nước;"
+    result = reading(vietnamese, ENGLISH, conf=LOW)
+    lines = [line for line in correct_result(result).text.splitlines() if line]
+    assert lines[0] == (
+        "Luật này quy định về hoạt động thống kê, sử dụng thông tin thống kê nhà nước;"
+    )
+    assert lines[1] == ENGLISH
+
+
+def test_vietnamese_with_every_mark_dropped_is_still_corrected() -> None:
+    """A paragraph with no mark at all is still Vietnamese: nearly all its words are syllables."""
+    text = "Luat nay quy dinh ve hoat dong thong ke va su dung thong tin thong ke nha nuoc"
+    out = corrected(text, low=set())
+    assert out != text and "quy định" in out and "thống kê" in out
+
+
 def test_names_inside_a_sentence_are_kept_even_when_unsure() -> None:
     # "Đông" and "Dông" are both valid; a capitalised word mid-sentence is a name
     assert corrected("gửi ông Dông và bà Huê", low={"Dông", "Huê"}) == "gửi ông Dông và bà Huê"
