@@ -493,9 +493,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(home: Path, *, port: int, workers: int, log: Path) -> subprocess.Popen:
+def start_server(
+    home: Path, *, port: int, workers: int, log: Path, threads: int | None = None
+) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
     env["SOHOA_HOME"] = str(home)
+    if threads is not None:
+        env["SOHOA_WEB_THREADS"] = str(threads)
     exe = Path(sys.executable).with_name("sohoa")
     cmd = [str(exe), "serve", "--host", "127.0.0.1", "--port", str(port)]
     cmd += ["--workers", str(workers)]
@@ -789,6 +793,9 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=50)
     ap.add_argument("--think", type=float, default=5.0, help="mean think time (s); 0: none")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument(
+        "--threads", type=int, default=None, help="SOHOA_WEB_THREADS for the server (0: 40)"
+    )
     ap.add_argument("--port", type=int, default=0, help="default: a free port")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", type=Path, default=None)
@@ -836,7 +843,7 @@ def main() -> None:
     port = args.port or free_port()
     log = home.parent / "server.log"
     t0 = time.perf_counter()
-    proc = start_server(home, port=port, workers=args.workers, log=log)
+    proc = start_server(home, port=port, workers=args.workers, log=log, threads=args.threads)
     up = time.perf_counter() - t0
     _log(f"sohoa serve --workers {args.workers} up on port {port} in {up:.1f} s")
     base = f"http://127.0.0.1:{port}"

@@ -196,6 +196,11 @@ class Settings(BaseSettings):
         3600.0, gt=0, description="longest wait between failed scheduled pushes"
     )
 
+    # web request threads (sohoa serve): fewer threads per process contend less for the GIL
+    web_threads: int = Field(
+        4, ge=0, description="threads per web process serving requests; 0: anyio's default (40)"
+    )
+
     @field_validator("reread")
     @classmethod
     def _check_reread(cls, value: str) -> str:

@@ -576,3 +576,17 @@ def test_filters_alone_sort_and_facet_links(web) -> None:
     narrowed = official.get(href.replace("&amp;", "&")).text
     assert f"{count} tài liệu" in narrowed.split('id="result-count"')[1][:40]
     assert year in href
+
+
+@pytest.mark.parametrize(("threads", "expected"), [(3, 3), (0, 40)])
+def test_request_threads_follow_the_setting(tmp_path: Path, threads: int, expected: int) -> None:
+    """SOHOA_WEB_THREADS bounds the threads that run requests (0 keeps anyio's 40)."""
+    import anyio.to_thread
+
+    async def tokens() -> float:
+        return anyio.to_thread.current_default_thread_limiter().total_tokens
+
+    settings = load_settings(home=tmp_path / "home", web_threads=threads)
+    with TestClient(create_app(settings)) as client:
+        assert client.portal is not None
+        assert client.portal.call(tokens) == expected

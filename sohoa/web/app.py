@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -119,6 +120,9 @@ def create_app(settings: Settings) -> FastAPI:
         from sohoa.services import upload_runner
         from sohoa.services.watch import start_background
 
+        if settings.web_threads:
+            limiter = anyio.to_thread.current_default_thread_limiter()
+            limiter.total_tokens = settings.web_threads
         watcher = start_background(settings)  # SOHOA_SERVE_WATCH: the hot folder too
         yield
         upload_runner.wait_all(timeout=10.0)  # an uploaded batch in hand resumes on retry
