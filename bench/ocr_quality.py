@@ -8,7 +8,8 @@ Usage (from the repository root):
 
 Corpus (``bench/quality_corpus.py``): the held-out statute ``bench/data/`` printed by
 ``sohoa.synthetic.paper`` with each degradation at each severity, plus clean pages, cached
-under ``--out``; ``--real DIR`` adds the images of DIR that have a transcription beside them.
+under ``--out``; ``--real DIR`` adds the scans of DIR that have a transcription (exact ones
+in ``bench/real_truth``, or one beside the scan).
 
 Readers, each on every page (``bench/quality_engines.py``): ``tesseract`` (Debian's models,
 ``-l vie+eng``); ``ocrmypdf`` (``--rotate-pages --deskew`` and ``--clean`` when unpaper is
@@ -278,7 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     cache = args.out / "readings"
     print(f"reading with {', '.join(names)}", file=sys.stderr)
     synthetic = evaluate(pages, rdrs, cache)
-    real = evaluate(real_pages(args.real), rdrs, cache) if args.real else []
+    real_work = args.out / "corpus" / "real"
+    real = evaluate(real_pages(args.real, real_work), rdrs, cache) if args.real else []
     info = {
         "machine": machine_info(),
         "tesseract": tool_version(["tesseract", "--version"]),

@@ -7,8 +7,9 @@ serif and a typewriter face, scanned at 150/200/300 dpi, plus clean pages. Each 
 PNG with its ground truth beside it, cached under ``bench/out/ocr_quality/corpus``; a
 page's seed fixes everything about it, so the corpus is the same on every machine.
 
-Real pages are the image files of a folder that have a transcription next to them
-(``NAME.txt`` or ``NAME.gold.txt``).
+Real pages are the scans of a folder that have a transcription: an exact one typed for sohoa
+in ``bench/real_truth`` (its ``manifest.json`` names the scan; PDF scans are rasterised page
+by page), or ``NAME.txt`` / ``NAME.gold.txt`` next to an image.
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import pypdfium2 as pdfium
 from PIL import Image
 
 from sohoa.synthetic.paper import DEGRADATIONS, SEVERITIES, make_page
 
 HELD_OUT = Path(__file__).resolve().parent / "data" / "luat-giao-dich-dien-tu.txt"
+#: Exact transcriptions of real sample scans, typed for sohoa (see its README.md).
+REAL_TRUTH = Path(__file__).resolve().parent / "real_truth"
 #: Bump when the page generation changes: it names the cache folder.
 CORPUS_VERSION = "paper-v1"
 _IMAGE_SUFFIXES = (".png", ".tif", ".tiff", ".jpg", ".jpeg", ".pnm", ".pgm")
@@ -126,21 +130,57 @@ def build(spec: PageSpec, folder: Path) -> Page:
     return Page(spec=spec, image=png, truth=truth, dpi=spec.dpi, name=spec.id)
 
 
-def real_pages(folder: Path) -> list[Page]:
-    """The images in ``folder`` that have a transcription (``NAME.txt``, ``NAME.gold.txt``)."""
+def real_pages(folder: Path, work: Path, truth_dir: Path = REAL_TRUTH) -> list[Page]:
+    """The scans in ``folder`` that have a transcription, one ``Page`` per scanned page.
+
+    ``truth_dir/manifest.json`` names exact transcriptions kept in the repository (they win
+    over a transcription beside the scan); otherwise ``NAME.txt`` or ``NAME.gold.txt`` beside
+    an image counts. PDF pages are rasterised in grey at the manifest's resolution into
+    ``work`` (the page as a scanner's PDF shows it, skew in the page matrix included).
+    """
+    manifest = json.loads((truth_dir / "manifest.json").read_text(encoding="utf-8"))["scans"]
     pages = []
-    for image in sorted(folder.iterdir()):
-        if image.suffix.lower() not in _IMAGE_SUFFIXES:
+    for scan in sorted(folder.iterdir()):
+        entry = manifest.get(scan.name)
+        if entry is not None:
+            text = (truth_dir / entry["truth"]).read_text(encoding="utf-8")
+        elif scan.suffix.lower() in _IMAGE_SUFFIXES:
+            beside = (scan.with_suffix(".txt"), scan.with_suffix(".gold.txt"))
+            truth = next((t for t in beside if t.exists()), None)
+            if truth is None:
+                continue
+            text = truth.read_text(encoding="utf-8", errors="replace")
+        else:
             continue
-        truth = next(
-            (t for t in (image.with_suffix(".txt"), image.with_suffix(".gold.txt")) if t.exists()),
-            None,
-        )
-        if truth is None:
+        if scan.suffix.lower() == ".pdf":
+            dpi = int(entry["dpi"])
+            for number, image in enumerate(_rasterise(scan, dpi, work), start=1):
+                spec = PageSpec("real", "-", dpi, "-", 0)
+                name = f"{scan.name}#{number}"
+                pages.append(Page(spec=spec, image=image, truth=text, dpi=dpi, name=name))
             continue
-        with Image.open(image) as img:
+        with Image.open(scan) as img:
             dpi = round(float(img.info.get("dpi", (300, 300))[0])) or 300
         spec = PageSpec("real", "-", dpi, "-", 0)
-        text = truth.read_text(encoding="utf-8", errors="replace")
-        pages.append(Page(spec=spec, image=image, truth=text, dpi=dpi, name=image.name))
+        pages.append(Page(spec=spec, image=scan, truth=text, dpi=dpi, name=scan.name))
     return pages
+
+
+def _rasterise(pdf: Path, dpi: int, work: Path) -> list[Path]:
+    """Each page of ``pdf`` as a grey PNG at ``dpi`` under ``work`` (kept, rendered once)."""
+    work.mkdir(parents=True, exist_ok=True)
+    document = pdfium.PdfDocument(str(pdf))
+    try:
+        out = []
+        for index in range(len(document)):
+            target = work / f"{pdf.stem}-p{index + 1}-{dpi}.png"
+            if not target.exists():
+                bitmap = document[index].render(scale=dpi / 72, grayscale=True)
+                image = bitmap.to_pil().convert("L")
+                tmp = target.with_name(f".tmp-{target.name}")
+                image.save(tmp, format="PNG", dpi=(dpi, dpi))
+                os.replace(tmp, target)
+            out.append(target)
+        return out
+    finally:
+        document.close()
