@@ -11,6 +11,8 @@ is read exactly as before. In order:
 - ``margins``: black scanner borders and punch holes: dark areas thicker than any stroke that
   touch the edge of the page are painted paper colour (the page is not cropped, so word boxes
   keep their place);
+- ``folds``: a fold's shadow and crease running across the whole sheet (:mod:`ocr.folds`):
+  each row or column of the band is divided by its own paper level;
 - ``flatten``: uneven illumination, shadows of bindings, stains: the page is divided by an
   estimate of its background (text removed by a max filter, then smoothed), but only when the
   background's darkest part comes down to near tesseract's global threshold, where ink there
@@ -38,12 +40,13 @@ import cv2
 import numpy as np
 
 from ocr.binarise import MIN_SEPARABILITY, binarise, otsu_separability
+from ocr.folds import find_folds, lift_folds
 
 #: Every step, in the order they run.
-STEPS = ("colour", "margins", "flatten", "specks", "binarise")
+STEPS = ("colour", "margins", "folds", "flatten", "specks", "binarise")
 #: The steps ``SOHOA_CLEAN=auto`` runs: those that read better where they applied and never
 #: applied on a clean page in ``bench/clean.py`` (docs/benchmarks.md, "Page preparation").
-AUTO_STEPS = ("colour", "margins", "flatten", "specks", "binarise")
+AUTO_STEPS = ("colour", "margins", "folds", "flatten", "specks", "binarise")
 #: Resolution of the copy the detectors look at.
 DETECT_DPI = 75.0
 #: Dark border: darker than this share of the paper's grey, and thicker than this (mm).
@@ -453,6 +456,12 @@ def clean_for_ocr(page: np.ndarray, *, dpi: float, steps: Sequence[str]) -> Clea
         if mask is not None:
             gray = paint_margins(gray, mask)
         step("margins", t, why or None)
+    if "folds" in wanted:
+        t = time.process_time()
+        folds = find_folds(gray, dpi=dpi)
+        if folds:
+            gray = lift_folds(gray, folds)
+        step("folds", t, folds.describe() if folds else None)
     if "flatten" in wanted:
         t = time.process_time()
         bg, _ = background(gray, dpi=dpi)

@@ -1,5 +1,6 @@
-"""When cleaning must not fire (soft carbon copies, fold shadows, mild unevenness) and
-stamps of any colour (ocr.clean), on generated pages with known ground truth."""
+"""When cleaning must not fire (soft carbon copies, mild unevenness; a fold is lifted by its
+own step, never flattened or binarised) and stamps of any colour (ocr.clean), on generated
+pages with known ground truth."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def test_soft_carbon_copy_is_neither_binarised_nor_stamped(tmp_path) -> None:
     assert cleaned <= plain + 0.001
 
 
-def test_fold_shadow_and_mild_unevenness_are_left_alone(tmp_path) -> None:
+def test_fold_shadow_and_mild_unevenness_are_neither_flattened_nor_binarised(tmp_path) -> None:
     page, truth = _text_page()
     scan = _fold(page, 0.55)
     cleaning = clean_for_ocr(np.asarray(scan), dpi=DPI, steps=STEPS)
