@@ -152,12 +152,38 @@ def _normalise_mode(img: Image.Image) -> Image.Image:
     if img.mode in ("LA", "La"):
         return img.convert("L")
     if img.mode == "P":
+        grey = _palette_grey(img)
+        if grey is not None:
+            return grey
         img = img.convert("RGBA") if "transparency" in img.info else img.convert("RGB")
     if img.mode in ("RGBA", "RGBa"):
         background = Image.new("RGB", img.size, (255, 255, 255))
         background.paste(img, mask=img.getchannel("A"))
         return background
     return img.convert("RGB")
+
+
+def _palette_grey(img: Image.Image) -> Image.Image | None:
+    """A palette image whose used colours are all grey as "1" (black and white only) or "L";
+    None when it has colour or transparency. Scanners save bilevel pages as two-colour
+    palette PNGs: kept bilevel, they are stored and read as the scan they are, not as RGB."""
+    if "transparency" in img.info:
+        return None
+    palette = img.getpalette() or []
+    used = img.getcolors(256) or []
+    levels = set()
+    for _count, index in used:
+        r, g, b = palette[3 * index : 3 * index + 3] or (0, 0, 0)
+        if not r == g == b:
+            return None
+        levels.add(r)
+    grey = img.convert("L")
+    if levels <= {0, 255}:
+        out = Image.fromarray(np.asarray(grey) >= 128)
+        out.info.update(img.info)
+        return out
+    grey.info.update(img.info)
+    return grey
 
 
 def _image_dpi(img: Image.Image, default: float) -> float:
