@@ -51,8 +51,12 @@ SIDEWAYS_SHARE = 0.5
 #: When orientation detection cannot tell, pages with fewer words than this are read at the
 #: other quarter turns (such pages are quick to read) ...
 TRIAL_MAX_WORDS = 80
-#: ... and a turn wins only with this many confident words, at least twice the first reading's.
+#: ... and a turn wins only with this many confident words, at least twice the first reading's,
 TRIAL_MIN_CONFIDENT = 4
+#: ... read with at least ``MIN_CONFIDENT_SHARE`` confidence overall, or, when the best
+#: reading so far is poorer, twice its share and at least this much: a map's labels among its
+#: line art (read as noise words at every turn) never reach 0.6 even upright.
+TRIAL_MIN_SHARE = 0.3
 
 
 def confident_share(result: OcrResult) -> float:
@@ -69,6 +73,11 @@ def sideways_share(result: OcrResult) -> float:
     if not words:
         return 0.0
     return sum(1 for w in words if w.height > w.width) / len(words)
+
+
+def _across_share(result: OcrResult) -> float:
+    """Confident share of a reading whose lines run across the page (0 when they run down)."""
+    return 0.0 if sideways_share(result) > SIDEWAYS_SHARE else confident_share(result)
 
 
 def _confident_across(result: OcrResult) -> int:
@@ -111,7 +120,8 @@ def turn_wins(turned: OcrResult, best: OcrResult, *, detected: bool) -> bool:
     After a confident detection the turned reading needs only to be no worse (or, against a
     reading whose lines run down the page, confident across it); a tried turn
     must be clearly better (``TRIAL_MIN_CONFIDENT`` confident words running across the page,
-    at least twice as many as the best so far), so a page is never turned on a guess.
+    at least twice as many as the best so far, and a confident share of 0.6, or twice the
+    best's and ``TRIAL_MIN_SHARE``), so a page is never turned on a guess.
     """
     if detected:
         if sideways_share(turned) > SIDEWAYS_SHARE:
@@ -121,8 +131,16 @@ def turn_wins(turned: OcrResult, best: OcrResult, *, detected: bool) -> bool:
         score = (confident_share(turned), len(turned.words))
         return score >= (confident_share(best), len(best.words))
     gained = _confident_across(turned)
+    share = min(MIN_CONFIDENT_SHARE, max(TRIAL_MIN_SHARE, 2 * _across_share(best)))
     return (
         gained >= TRIAL_MIN_CONFIDENT
-        and confident_share(turned) >= MIN_CONFIDENT_SHARE
+        and confident_share(turned) >= share
         and gained >= 2 * _confident_across(best)
     )
+
+
+def clear_winner(best: OcrResult, readings: list[OcrResult]) -> bool:
+    """Whether ``best`` (a tried turn's reading) has at least twice the confident words running
+    across the page of every other reading in ``readings`` (the first and the other turns)."""
+    others = [_confident_across(r) for r in readings if r is not best]
+    return _confident_across(best) >= 2 * max(others, default=0)

@@ -27,7 +27,13 @@ import numpy as np
 from PIL import Image
 
 from ocr.clean import clean_for_ocr
-from ocr.orient import reading_suspect, rotate_clockwise, turn_wins, turns_to_try
+from ocr.orient import (
+    clear_winner,
+    reading_suspect,
+    rotate_clockwise,
+    turn_wins,
+    turns_to_try,
+)
 from ocr.prepare import PreparedPage, prepare_page
 from ocr.tesseract import detect_orientation, run_ocr
 from ocr.types import OcrResult
@@ -99,9 +105,11 @@ def recognise_page(
         reason = f"left as it is: detection said {rotation} (confidence {confidence:.1f})"
     turns = turns_to_try(result, rotation, confidence)
     turned = prepared
+    readings = [result]
     for turn in turns:
         turned = replace(prepare_page(rotate_clockwise(image, turn), orient=False), rotation=turn)
         second = read(turned)
+        readings.append(second)
         if turn_wins(second, best_result, detected=turn == rotation):
             how = "detection" if turn == rotation else "reading every turn"
             log.info("page read poorly; turning it %d degrees (%s)", turn, how)
@@ -109,6 +117,11 @@ def recognise_page(
             reason = (
                 f"turned {turn}: {how} (confidence {confidence:.1f}), the turned reading is better"
             )
+    if best.rotation not in (0, rotation) and not clear_winner(best_result, readings):
+        # A tried turn won against the first reading, but another turn read nearly as well:
+        # labels at every angle (a map), not a page that is clearly one way up.
+        reason = f"left as it is: the turns read alike (detection confidence {confidence:.1f})"
+        best, best_result = prepared, result
     if best is not turned:
         save(best.image)  # a turned image was saved last: put the kept one back for packaging
     return best, _with_geometry(best, best_result, reason)

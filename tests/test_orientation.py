@@ -18,7 +18,13 @@ from PIL import Image
 
 from ocr import OcrResult, PreparedPage, TextLine, Word, prepare_page, recognise_page
 from ocr.deskew import measure_skew, rule_angles
-from ocr.orient import reading_suspect, sideways_share, turn_wins, turns_to_try
+from ocr.orient import (
+    clear_winner,
+    reading_suspect,
+    sideways_share,
+    turn_wins,
+    turns_to_try,
+)
 from sohoa.pipeline.recognise import processing_facts
 from sohoa.synthetic import degrade, paragraph_page, vietnamese_paragraphs
 from sohoa.synthetic.geometry import geometry_page
@@ -84,6 +90,18 @@ def test_a_tried_turn_must_read_clearly_better() -> None:
     assert turn_wins(fair, down, detected=True) and not turn_wins(down, fair, detected=True)
     # Confident words running down the page are no evidence of the turn being right.
     assert not turn_wins(_reading([_word("Việt", 20, 60)] * 6), poor, detected=False)
+    # A map: its labels among line art never reach a 0.6 confident share, even upright. A turn
+    # reading 5 of 12 words confidently beats one reading 1 of 14; 5 of 20 is too little.
+    upside_down = _reading([_word("Việt", 60, 20)] + [_word("xq", 30, 20, 30.0)] * 13)
+    labels = _reading([_word("Việt", 60, 20)] * 5 + [_word("xq", 30, 20, 30.0)] * 7)
+    noise = _reading([_word("Việt", 60, 20)] * 5 + [_word("xq", 30, 20, 30.0)] * 15)
+    assert turn_wins(labels, upside_down, detected=False)
+    assert not turn_wins(noise, upside_down, detected=False)
+    # ... and it must beat every other turn twice over, not only the first reading: labels
+    # that read across at two turns (a map lettered at every angle) leave the page as it is.
+    other = _reading([_word("Việt", 60, 20)] * 3 + [_word("xq", 30, 20, 30.0)] * 9)
+    assert clear_winner(labels, [upside_down, labels])
+    assert not clear_winner(labels, [upside_down, labels, other])
 
 
 def test_landscape_page_is_not_turned(tmp_path: Path) -> None:
