@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import func, select
 
 from archive import schema as t
 from archive.catalog import Catalog, summary
@@ -21,8 +21,8 @@ def _sum_by(counts: dict[tuple, tuple[int, int]], position: int) -> dict[Any, in
 def collect(catalog: Catalog) -> dict[str, Any]:
     """All figures in one dict (the CLI prints it as tables or JSON).
 
-    The counts come from the summary the catalog's triggers keep (:mod:`archive.catalog.summary`);
-    only the archived-per-day series is counted from the event log (through its index).
+    Every count comes from the summary the catalog's triggers keep
+    (:mod:`archive.catalog.summary`), the documents archived per day too.
     """
     with catalog.tx() as conn:
         pages = summary.totals(conn, "page", "batch_id", "fonds_id", "state")
@@ -35,10 +35,7 @@ def collect(catalog: Catalog) -> dict[str, Any]:
                 t.batch.c.id, t.batch.c.name, t.batch.c.started_at, t.batch.c.finished_at
             ).order_by(t.batch.c.id)
         ).all()
-        day = func.substr(cast(t.event.c.at, String), 1, 10)
-        per_day = conn.execute(
-            select(day, func.count()).where(t.event.c.kind == "indexed").group_by(day).order_by(day)
-        ).all()
+        per_day = [(day, n) for day, n, _pages in summary.archived_per_day(conn)]
 
     pages_by_state = _sum_by(pages, 2)
     docs_by_state = _sum_by(docs, 2)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import select
 
 from archive import schema as t
 from archive import stats as archive_stats
@@ -24,10 +24,6 @@ def archive_figures(
     if per_record:
         figures["per_record"] = records_overview(ctx.catalog, fonds=fonds)
     return figures
-
-
-def _day(column: Any) -> Any:
-    return func.substr(cast(column, String), 1, 10)
 
 
 def batches(catalog: Catalog) -> list[dict[str, Any]]:
@@ -86,17 +82,10 @@ def failed_pages(catalog: Catalog, *, limit: int = 200) -> list[dict[str, Any]]:
 
 
 def series(catalog: Catalog) -> dict[str, list[tuple[str, float]]]:
-    """Pages archived per day and cumulative bytes stored per day."""
+    """Pages archived per day and cumulative bytes stored per day (both from the summary the
+    catalog's triggers keep: the pages each day's ``indexed`` documents held then)."""
     with catalog.tx() as conn:
-        day = _day(t.event.c.at)
-        per_day = conn.execute(
-            select(day, func.coalesce(func.sum(t.document.c.page_count), 0))
-            .select_from(t.event)
-            .join(t.document, t.document.c.id == t.event.c.document_id)
-            .where(t.event.c.kind == "indexed")
-            .group_by(day)
-            .order_by(day)
-        ).all()
+        per_day = [(day, pages) for day, _docs, pages in summary.archived_per_day(conn)]
         per_file_day = summary.totals(conn, "file", "day")
     stored = sorted((d, size) for d, (_n, size) in per_file_day.items())
     running = 0.0
