@@ -175,6 +175,27 @@ def build(catalog: Catalog, pages: int) -> None:
         summary.rebuild(conn)
 
 
+def remigrate(catalog: Catalog, revision: str) -> None:
+    """Downgrade ``catalog`` to ``revision`` and print how long the upgrade to head takes."""
+    from alembic import command
+    from alembic.config import Config
+
+    from archive.catalog.core import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with catalog.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)
+    began, cpu = time.perf_counter(), time.process_time()
+    catalog.create()
+    print(
+        f"upgrade {revision} -> {catalog.schema_revision()}: "
+        f"{time.perf_counter() - began:.1f} s ({time.process_time() - cpu:.1f} CPU s in this "
+        "process)"
+    )
+
+
 def timed(fn, runs: int) -> tuple[float, float]:
     """p50 and p95 in seconds of ``runs`` calls of ``fn``."""
     times = []
@@ -193,6 +214,11 @@ def main() -> None:
     parser.add_argument("--url", help="a PostgreSQL URL (default: an SQLite file in bench/out)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument(
+        "--remigrate",
+        metavar="REV",
+        help="downgrade the built catalog to revision REV, then time the upgrade back to head",
+    )
     parser.add_argument(
         "--postgres",
         action="store_true",
@@ -230,6 +256,8 @@ def run(args: argparse.Namespace) -> None:
         began = time.perf_counter()
         build(catalog, args.pages)
         print(f"build: {args.pages} pages in {time.perf_counter() - began:.1f} s")
+    if args.remigrate:
+        remigrate(catalog, args.remigrate)
     with catalog.tx() as conn:
         if conn.dialect.name == "sqlite":
             size = path.stat().st_size
