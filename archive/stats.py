@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import func, select
@@ -114,6 +115,29 @@ def collect(catalog: Catalog) -> dict[str, Any]:
     }
 
 
+#: documents per keyset page when a whole listing is read (:func:`iter_documents`)
+LISTING_PAGE = 500
+
+
+def iter_documents(
+    catalog: Catalog,
+    *,
+    batch_id: int | None = None,
+    after: int | None = None,
+    page: int | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Every document (of ``batch_id``, above the id ``after``) as :func:`documents` lists
+    it, read in keyset pages of ``page`` documents (default :data:`LISTING_PAGE`), each in a
+    transaction of its own: memory and the time to the first document stay those of one
+    page at any catalog size (a document changed between two pages shows as its page saw it)."""
+    page = page or LISTING_PAGE
+    while rows := documents(catalog, batch_id=batch_id, after=after, limit=page):
+        yield from rows
+        if len(rows) < page:
+            return
+        after = rows[-1]["id"]
+
+
 def documents(
     catalog: Catalog,
     *,
@@ -122,15 +146,19 @@ def documents(
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
     """Every document with its source files, PDF/A, metadata fields and pages' states; with
-    ``limit``, one page of them in id order from the id ``after`` (keyset pagination)."""
+    ``limit``, one page of them in id order from the id ``after`` (keyset pagination).
+
+    Without ``limit`` the list is gathered from :func:`iter_documents`' pages (a caller
+    that can write as it reads should iterate instead)."""
+    if limit is None:
+        return list(iter_documents(catalog, batch_id=batch_id, after=after))
     with catalog.tx() as conn:
         chosen = select(t.document.c.id).order_by(t.document.c.id)
         if batch_id is not None:
             chosen = chosen.where(t.document.c.batch_id == batch_id)
         if after is not None:
             chosen = chosen.where(t.document.c.id > after)
-        if limit is not None:
-            chosen = chosen.limit(limit)
+        chosen = chosen.limit(limit)
         # The chosen ids first, then every other read by their id range (and kept to the
         # chosen ones): a range is a plain index scan on SQLite and PostgreSQL alike, where
         # an IN (subquery) made PostgreSQL hash whole tables.
