@@ -196,6 +196,30 @@ def remigrate(catalog: Catalog, revision: str) -> None:
     )
 
 
+def listing_memory(catalog: Catalog) -> None:
+    """Print the peak Python memory of listing batch 1 in one read and streamed in pages."""
+    import tracemalloc
+
+    def one_read() -> None:
+        archive_stats.documents(catalog, batch_id=1, limit=10**9)
+
+    def streamed() -> None:
+        for _doc in archive_stats.iter_documents(catalog, batch_id=1):
+            pass
+
+    peaks = []
+    for fn in (one_read, streamed):
+        tracemalloc.start()
+        fn()
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    print(
+        f"whole-batch listing, peak Python memory (tracemalloc): one read "
+        f"{human_bytes(peaks[0])}, streamed in pages of {archive_stats.LISTING_PAGE} "
+        f"{human_bytes(peaks[1])}"
+    )
+
+
 def timed(fn, runs: int) -> tuple[float, float]:
     """p50 and p95 in seconds of ``runs`` calls of ``fn``."""
     times = []
@@ -280,6 +304,12 @@ def run(args: argparse.Namespace) -> None:
             catalog
         ),
         "document listing (one batch)": lambda: archive_stats.documents(catalog, batch_id=1),
+        "document listing (one batch), one read as before 0008": lambda: archive_stats.documents(
+            catalog, batch_id=1, limit=10**9
+        ),
+        "document listing (one batch), streamed, first document": lambda: next(
+            archive_stats.iter_documents(catalog, batch_id=1)
+        ),
         "document listing, first page": lambda: archive_stats.documents(catalog, limit=50),
         "document listing, deep page": lambda: archive_stats.documents(
             catalog, after=args.pages // PAGES_PER_DOC - 1000, limit=50
@@ -304,6 +334,7 @@ def run(args: argparse.Namespace) -> None:
             ),
         }
     )
+    listing_memory(catalog)
     rows = []
     for name, fn in checks.items():
         cpu = time.process_time()
