@@ -115,6 +115,18 @@ def collect(catalog: Catalog) -> dict[str, Any]:
     }
 
 
+#: the page columns a listing shows, in their order
+_PAGE_COLUMNS = (
+    t.page.c.seq,
+    t.page.c.state,
+    t.page.c.error,
+    t.page.c.rotation,
+    t.page.c.skew,
+    t.page.c.mean_conf,
+    t.page.c.blank,
+    t.page.c.text_source,
+)
+
 #: documents per keyset page when a whole listing is read (:func:`iter_documents`)
 LISTING_PAGE = 500
 
@@ -209,25 +221,16 @@ def documents(
                 }
             )
         pages: dict[int, list[dict]] = {}
-        for row in conn.execute(
-            select(
-                t.page.c.document_id,
-                t.page.c.seq,
-                t.page.c.state,
-                t.page.c.error,
-                t.page.c.rotation,
-                t.page.c.skew,
-                t.page.c.mean_conf,
-                t.page.c.blank,
-                t.page.c.text_source,
-            )
+        names = [c.name for c in _PAGE_COLUMNS]
+        # plain rows zipped with the names: a mapping per page row cost about half the
+        # listing's CPU (100,000 pages for a whole batch)
+        for doc_id, *values in conn.execute(
+            select(t.page.c.document_id, *_PAGE_COLUMNS)
             .where(t.page.c.document_id.between(low, high))
             .order_by(t.page.c.document_id, t.page.c.seq)
-        ).mappings():
-            if row["document_id"] not in ids:
-                continue
-            item = dict(row)
-            pages.setdefault(item.pop("document_id"), []).append(item)
+        ):
+            if doc_id in ids:
+                pages.setdefault(doc_id, []).append(dict(zip(names, values, strict=True)))
     out = []
     for d in docs:
         out.append(

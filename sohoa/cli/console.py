@@ -80,13 +80,14 @@ def print_json_items(items: Iterable[Any]) -> None:
     text as ``print_json(list(items))`` without holding the list."""
     import json
 
-    from rich.highlighter import JSONHighlighter, NullHighlighter
+    from rich.highlighter import JSONHighlighter
     from rich.text import Text
 
-    highlighter = JSONHighlighter() if out.is_terminal else NullHighlighter()
-
     def write(chunk: str, end: str = "") -> None:
-        text = highlighter(Text(chunk))
+        if not out.is_terminal:  # plain text, as rich writes it there, without its cost
+            out.file.write(chunk + end)
+            return
+        text = JSONHighlighter()(Text(chunk))
         text.no_wrap, text.overflow = True, None
         out.print(text, soft_wrap=True, end=end)
 
