@@ -196,6 +196,24 @@ def remigrate(catalog: Catalog, revision: str) -> None:
     )
 
 
+def per_day_from_events(catalog: Catalog) -> None:
+    """The two per-day queries ``collect()`` and ``series()`` ran before migration 0008."""
+    from sqlalchemy import String, cast, func, select
+
+    with catalog.tx() as conn:
+        day = func.substr(cast(t.event.c.at, String), 1, 10)
+        conn.execute(
+            select(day, func.count()).where(t.event.c.kind == "indexed").group_by(day)
+        ).all()
+        conn.execute(
+            select(day, func.coalesce(func.sum(t.document.c.page_count), 0))
+            .select_from(t.event)
+            .join(t.document, t.document.c.id == t.event.c.document_id)
+            .where(t.event.c.kind == "indexed")
+            .group_by(day)
+        ).all()
+
+
 def listing_memory(catalog: Catalog) -> None:
     """Print the peak Python memory of listing batch 1 in one read and streamed in pages."""
     import tracemalloc
@@ -299,6 +317,8 @@ def run(args: argparse.Namespace) -> None:
     checks = {
         "sohoa stats": lambda: archive_stats.collect(catalog),
         "dashboard": dashboard,
+        "archived per day, from the summary (0008)": lambda: stats_service.series(catalog),
+        "archived per day, from the event log (before 0008)": lambda: per_day_from_events(catalog),
         "sohoa status": lambda: archive_stats.batch_status(catalog),
         "review queue (every page, not served)": lambda: archive_review.documents_to_review(
             catalog
