@@ -317,7 +317,7 @@ def run(args: argparse.Namespace) -> None:
     checks = {
         "sohoa stats": lambda: archive_stats.collect(catalog),
         "dashboard": dashboard,
-        "archived per day, from the summary (0008)": lambda: stats_service.series(catalog),
+        "dashboard series, from the summary (0008)": lambda: stats_service.series(catalog),
         "archived per day, from the event log (before 0008)": lambda: per_day_from_events(catalog),
         "sohoa status": lambda: archive_stats.batch_status(catalog),
         "review queue (every page, not served)": lambda: archive_review.documents_to_review(
