@@ -140,6 +140,27 @@ def _series_is_kept(catalog: Catalog, clock: Clock) -> None:
         ("2026-03-04", 11.0),
     ]
     _restructure(catalog, clock, docs)
+    _events_rewritten(catalog)
+
+
+def _events_rewritten(catalog: Catalog) -> None:
+    """Events are written once, but a moved or deleted ``indexed`` event moves its counts."""
+    with catalog.tx() as conn:
+        first = conn.execute(
+            select(func.min(t.event.c.id)).where(t.event.c.kind == "indexed")
+        ).scalar()
+        conn.execute(update(t.event).where(t.event.c.id == first).values(at=DAYS[2]))
+    assert ("2026-03-03", 1) in _new_documents_per_day(catalog)
+    assert _new_documents_per_day(catalog) == _old_documents_per_day(catalog)
+    with catalog.tx() as conn:
+        assert summary.stored(conn) == summary.recount(conn)
+    with catalog.tx() as conn:
+        conn.execute(t.event.delete().where(t.event.c.id == first))
+        conn.execute(update(t.event).where(t.event.c.kind == "indexed").values(kind="reindexed"))
+    assert _new_documents_per_day(catalog) == []
+    assert _new_pages_per_day(catalog) == []
+    with catalog.tx() as conn:
+        assert summary.stored(conn) == summary.recount(conn)
 
 
 def _pages_of(catalog: Catalog, doc_id: int) -> list[int]:
