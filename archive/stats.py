@@ -261,8 +261,12 @@ def documents(
     return out
 
 
-def batch_status(catalog: Catalog, *, batch_id: int | None = None) -> list[dict[str, Any]]:
-    """Each batch: pages per state, rate, estimated time left, failures with their reasons."""
+def batch_status(
+    catalog: Catalog, *, batch_id: int | None = None, failure_limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Each batch: pages per state, rate, estimated time left, failures with their reasons
+    (the first ``failure_limit`` of each batch when given; their number is in
+    ``documents_by_state``)."""
     from datetime import UTC, datetime
 
     with catalog.tx() as conn:
@@ -292,14 +296,14 @@ def batch_status(catalog: Catalog, *, batch_id: int | None = None) -> list[dict[
             ]
             moments = [_aware(m) for m in done_at if m is not None]
             last = max(moments) if moments else None
-            failures = [
-                {"document": r.name, "error": r.error}
-                for r in conn.execute(
-                    select(t.document.c.name, t.document.c.error)
-                    .where(t.document.c.batch_id == b["id"], t.document.c.state == "failed")
-                    .order_by(t.document.c.id)
-                )
-            ]
+            failed = (
+                select(t.document.c.name, t.document.c.error)
+                .where(t.document.c.batch_id == b["id"], t.document.c.state == "failed")
+                .order_by(t.document.c.id)
+            )
+            if failure_limit is not None:
+                failed = failed.limit(failure_limit)
+            failures = [{"document": r.name, "error": r.error} for r in conn.execute(failed)]
             total = sum(states.values())
             done = sum(states.get(s, 0) for s in ("recognised", "packaged", "indexed"))
             remaining = total - done - states.get("failed", 0)

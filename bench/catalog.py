@@ -309,7 +309,7 @@ def run(args: argparse.Namespace) -> None:
 
     def dashboard() -> None:
         archive_stats.collect(catalog)
-        stats_service.batches(catalog)
+        stats_service.batches(catalog, failure_limit=stats_service.DASHBOARD_BATCH_FAILURES)
         stats_service.failed_pages(catalog)
         catalog.low_confidence_pages(70.0, limit=50)
         stats_service.series(catalog)

@@ -120,3 +120,18 @@ def test_cli_output_is_unchanged(
 
 def test_cli_empty_listing(home: Path) -> None:
     assert _run(home, "--json", "--batch", "9") == "[]\n"
+
+
+def test_dashboard_lists_a_bounded_number_of_failures_per_batch(home: Path) -> None:
+    from sohoa.services import statistics
+
+    catalog = _catalog(home)
+    for doc_id in (1, 3, 4):  # batch 1: documents 1 to 4, document 2 failed already
+        catalog.document_failed(doc_id, f"hỏng {doc_id}", stage="package")
+    whole = statistics.batches(catalog)
+    bounded = statistics.batches(catalog, failure_limit=2)
+    assert [len(b["failures"]) for b in whole] == [4, 1]
+    assert [b["failures"] for b in bounded] == [whole[0]["failures"][:2], whole[1]["failures"]]
+    assert bounded[0]["documents_by_state"]["failed"] == 4  # the number is still there
+    assert [{**b, "failures": []} for b in bounded] == [{**b, "failures": []} for b in whole]
+    catalog.close()
