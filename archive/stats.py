@@ -274,18 +274,14 @@ def batch_status(
         if batch_id is not None:
             q = q.where(t.batch.c.id == batch_id)
         batches = [dict(r) for r in conn.execute(q).mappings()]
+        # every batch's counts in two reads of the summary, not two per batch
+        only = {} if batch_id is None else {"batch_id": batch_id}
+        page_counts = _by_batch(summary.totals(conn, "page", "batch_id", "state", **only))
+        doc_counts = _by_batch(summary.totals(conn, "document", "batch_id", "state", **only))
         out = []
         for b in batches:
-            states = {
-                k: n
-                for k, (n, _b) in summary.totals(conn, "page", "state", batch_id=b["id"]).items()
-            }
-            docs = {
-                k: n
-                for k, (n, _b) in summary.totals(
-                    conn, "document", "state", batch_id=b["id"]
-                ).items()
-            }
+            states = page_counts.get(b["id"], {})
+            docs = doc_counts.get(b["id"], {})
             done_at = [
                 conn.execute(
                     select(func.max(t.page.c.updated_at)).where(
@@ -328,6 +324,14 @@ def batch_status(
                     "failures": failures,
                 }
             )
+    return out
+
+
+def _by_batch(counts: dict[Any, tuple[int, int]]) -> dict[int, dict[str, int]]:
+    """Summary counts keyed (batch, state) as {batch: {state: n}}."""
+    out: dict[int, dict[str, int]] = {}
+    for (batch, state), (n, _bytes) in counts.items():
+        out.setdefault(batch, {})[state] = n
     return out
 
 
