@@ -170,11 +170,11 @@ event = Table(
 catalog_summary = Table(
     "catalog_summary",
     metadata,
-    Column("kind", String(10), primary_key=True),  # page | document | record | file
+    Column("kind", String(10), primary_key=True),  # page | document | record | file | archived
     Column("batch_id", Integer, primary_key=True),  # 0 where it does not apply
     Column("fonds_id", Integer, primary_key=True),  # 0 where it does not apply
-    Column("state", String(20), primary_key=True),  # page/document state, file kind, or ""
-    Column("day", String(10), primary_key=True),  # files: creation day; otherwise ""
+    Column("state", String(20), primary_key=True),  # state, file kind, archived: document|page
+    Column("day", String(10), primary_key=True),  # files: creation day; archived: event day
     Column("n", BigInteger, nullable=False),
     Column("bytes", BigInteger, nullable=False),
 )

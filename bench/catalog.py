@@ -175,6 +175,69 @@ def build(catalog: Catalog, pages: int) -> None:
         summary.rebuild(conn)
 
 
+def remigrate(catalog: Catalog, revision: str) -> None:
+    """Downgrade ``catalog`` to ``revision`` and print how long the upgrade to head takes."""
+    from alembic import command
+    from alembic.config import Config
+
+    from archive.catalog.core import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with catalog.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)
+    began, cpu = time.perf_counter(), time.process_time()
+    catalog.create()
+    print(
+        f"upgrade {revision} -> {catalog.schema_revision()}: "
+        f"{time.perf_counter() - began:.1f} s ({time.process_time() - cpu:.1f} CPU s in this "
+        "process)"
+    )
+
+
+def per_day_from_events(catalog: Catalog) -> None:
+    """The two per-day queries ``collect()`` and ``series()`` ran before migration 0008."""
+    from sqlalchemy import String, cast, func, select
+
+    with catalog.tx() as conn:
+        day = func.substr(cast(t.event.c.at, String), 1, 10)
+        conn.execute(
+            select(day, func.count()).where(t.event.c.kind == "indexed").group_by(day)
+        ).all()
+        conn.execute(
+            select(day, func.coalesce(func.sum(t.document.c.page_count), 0))
+            .select_from(t.event)
+            .join(t.document, t.document.c.id == t.event.c.document_id)
+            .where(t.event.c.kind == "indexed")
+            .group_by(day)
+        ).all()
+
+
+def listing_memory(catalog: Catalog) -> None:
+    """Print the peak Python memory of listing batch 1 in one read and streamed in pages."""
+    import tracemalloc
+
+    def one_read() -> None:
+        archive_stats.documents(catalog, batch_id=1, limit=10**9)
+
+    def streamed() -> None:
+        for _doc in archive_stats.iter_documents(catalog, batch_id=1):
+            pass
+
+    peaks = []
+    for fn in (one_read, streamed):
+        tracemalloc.start()
+        fn()
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    print(
+        f"whole-batch listing, peak Python memory (tracemalloc): one read "
+        f"{human_bytes(peaks[0])}, streamed in pages of {archive_stats.LISTING_PAGE} "
+        f"{human_bytes(peaks[1])}"
+    )
+
+
 def timed(fn, runs: int) -> tuple[float, float]:
     """p50 and p95 in seconds of ``runs`` calls of ``fn``."""
     times = []
@@ -193,6 +256,11 @@ def main() -> None:
     parser.add_argument("--url", help="a PostgreSQL URL (default: an SQLite file in bench/out)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument(
+        "--remigrate",
+        metavar="REV",
+        help="downgrade the built catalog to revision REV, then time the upgrade back to head",
+    )
     parser.add_argument(
         "--postgres",
         action="store_true",
@@ -230,6 +298,8 @@ def run(args: argparse.Namespace) -> None:
         began = time.perf_counter()
         build(catalog, args.pages)
         print(f"build: {args.pages} pages in {time.perf_counter() - began:.1f} s")
+    if args.remigrate:
+        remigrate(catalog, args.remigrate)
     with catalog.tx() as conn:
         if conn.dialect.name == "sqlite":
             size = path.stat().st_size
@@ -239,7 +309,7 @@ def run(args: argparse.Namespace) -> None:
 
     def dashboard() -> None:
         archive_stats.collect(catalog)
-        stats_service.batches(catalog)
+        stats_service.batches(catalog, failure_limit=stats_service.DASHBOARD_BATCH_FAILURES)
         stats_service.failed_pages(catalog)
         catalog.low_confidence_pages(70.0, limit=50)
         stats_service.series(catalog)
@@ -247,11 +317,19 @@ def run(args: argparse.Namespace) -> None:
     checks = {
         "sohoa stats": lambda: archive_stats.collect(catalog),
         "dashboard": dashboard,
+        "dashboard series, from the summary (0008)": lambda: stats_service.series(catalog),
+        "archived per day, from the event log (before 0008)": lambda: per_day_from_events(catalog),
         "sohoa status": lambda: archive_stats.batch_status(catalog),
         "review queue (every page, not served)": lambda: archive_review.documents_to_review(
             catalog
         ),
         "document listing (one batch)": lambda: archive_stats.documents(catalog, batch_id=1),
+        "document listing (one batch), one read as before 0008": lambda: archive_stats.documents(
+            catalog, batch_id=1, limit=10**9
+        ),
+        "document listing (one batch), streamed, first document": lambda: next(
+            archive_stats.iter_documents(catalog, batch_id=1)
+        ),
         "document listing, first page": lambda: archive_stats.documents(catalog, limit=50),
         "document listing, deep page": lambda: archive_stats.documents(
             catalog, after=args.pages // PAGES_PER_DOC - 1000, limit=50
@@ -276,6 +354,7 @@ def run(args: argparse.Namespace) -> None:
             ),
         }
     )
+    listing_memory(catalog)
     rows = []
     for name, fn in checks.items():
         cpu = time.process_time()

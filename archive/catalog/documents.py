@@ -151,5 +151,9 @@ class DocumentWork(StoredFiles, EventLog):
                 .where(t.page.c.document_id == doc_id)
                 .values(state="indexed", updated_at=now())
             )
-            self.add_event(conn, "indexed", document_id=doc_id)
+            pages = conn.execute(
+                select(t.document.c.page_count).where(t.document.c.id == doc_id)
+            ).scalar()
+            # the pages archived that day, kept by the event (the per-day summary reads them)
+            self.add_event(conn, "indexed", document_id=doc_id, detail={"pages": pages})
         return True

@@ -11,11 +11,23 @@ the row lock). A row of the table is one key:
 * ``page``: (batch_id, fonds_id of its document's record, state) -> n pages;
 * ``document``: (batch_id, fonds_id, state) -> n documents, bytes of their PDF/A files;
 * ``record``: (fonds_id) -> n records;
-* ``file``: (state = kind, day = creation day) -> n stored files, their bytes.
+* ``file``: (state = kind, day = creation day) -> n stored files, their bytes;
+* ``archived``: (state = ``document``, day) -> n ``indexed`` events written that day (the
+  documents archived, a document indexed twice counted twice, as the event log counted them),
+  and (state = ``page``, day) -> the pages those documents held when indexed.
+
+"Archived on day D" is the day of the ``indexed`` event (its ``at``, cut to ten characters as
+the file days are). The pages are a snapshot: the event's ``detail["pages"]`` (written by
+:meth:`DocumentWork.document_indexed`), else the document's page count when the event is
+written, so a later staff split, join or deletion does not rewrite past days (counting from
+the event log at request time did: the pages of a part split off an archived document fell
+out of the series). The ``event`` triggers fire only for ``indexed`` rows (the web's view
+events pay nothing); an update of an event's kind, day or document moves its counts.
 
 Keys whose count went back to zero stay with n = 0; readers skip them. :func:`rebuild`
 recounts everything from the base tables (the migration's backfill) and :func:`recount`
-returns that recount without writing, for checks.
+returns that recount without writing, for checks. (The recount of an event without
+``detail["pages"]``, written before migration 0008, takes its document's page count now.)
 """
 
 from __future__ import annotations
@@ -120,8 +132,80 @@ def _move_pages(old_fonds: str, new_fonds: str, doc: str) -> list[str]:
     return out
 
 
+def _indexed_pages(row: str, dialect: str) -> str:
+    """The pages an ``indexed`` event archived: its detail's, else its document's now."""
+    if dialect == "postgresql":
+        given = (
+            f"CASE WHEN json_typeof({row}.detail -> 'pages') = 'number' "
+            f"THEN ({row}.detail ->> 'pages')::numeric::bigint END"
+        )
+    else:
+        given = (
+            f"CASE WHEN json_type({row}.detail, '$.pages') = 'integer' "
+            f"THEN json_extract({row}.detail, '$.pages') END"
+        )
+    return f"COALESCE({given}, (SELECT page_count FROM document WHERE id = {row}.document_id), 0)"
+
+
+def _archived_bumps(row: str, sign: str, dialect: str) -> list[str]:
+    """The upserts adding (sign '') or removing (sign '-') one ``indexed`` event."""
+    day = _day(f"{row}.at", dialect)
+    common = {"kind": "'archived'", "batch": "0", "fonds": "0", "day": day, "bytes": "0"}
+    return [
+        _UPSERT.format(state="'document'", n=f"{sign}1", **common),
+        _UPSERT.format(state="'page'", n=f"{sign}{_indexed_pages(row, dialect)}", **common),
+    ]
+
+
+#: an event's columns whose change moves its archived counts (events are written once)
+_EVENT_COLUMNS = ("kind", "at", "document_id")
+
+
+def _sqlite_event_triggers() -> list[str]:
+    plus_new = "; ".join(_archived_bumps("NEW", "", "sqlite"))
+    minus_old = "; ".join(_archived_bumps("OLD", "-", "sqlite"))
+    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in _EVENT_COLUMNS)
+    columns = ", ".join(_EVENT_COLUMNS)
+    return [
+        "CREATE TRIGGER IF NOT EXISTS sum_event_ins AFTER INSERT ON event "
+        f"WHEN NEW.kind = 'indexed' BEGIN {plus_new}; END",
+        "CREATE TRIGGER IF NOT EXISTS sum_event_del AFTER DELETE ON event "
+        f"WHEN OLD.kind = 'indexed' BEGIN {minus_old}; END",
+        f"CREATE TRIGGER IF NOT EXISTS sum_event_upd_old AFTER UPDATE OF {columns} ON event "
+        f"WHEN OLD.kind = 'indexed' AND ({changed}) BEGIN {minus_old}; END",
+        f"CREATE TRIGGER IF NOT EXISTS sum_event_upd_new AFTER UPDATE OF {columns} ON event "
+        f"WHEN NEW.kind = 'indexed' AND ({changed}) BEGIN {plus_new}; END",
+    ]
+
+
+def _postgres_event_triggers() -> list[str]:
+    plus_new = "; ".join(_archived_bumps("NEW", "", "postgresql"))
+    minus_old = "; ".join(_archived_bumps("OLD", "-", "postgresql"))
+    changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in _EVENT_COLUMNS)
+    function = (
+        "CREATE OR REPLACE FUNCTION sum_event() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"IF TG_OP = 'INSERT' THEN {plus_new}; "
+        f"ELSIF TG_OP = 'DELETE' THEN {minus_old}; "
+        f"ELSIF {changed} THEN "
+        f"IF OLD.kind = 'indexed' THEN {minus_old}; END IF; "
+        f"IF NEW.kind = 'indexed' THEN {plus_new}; END IF; "
+        "END IF; RETURN NULL; END $$"
+    )
+    each = "FOR EACH ROW"
+    return [
+        function,
+        *(f"DROP TRIGGER IF EXISTS sum_event_{op} ON event" for op in ("ins", "del", "upd")),
+        f"CREATE TRIGGER sum_event_ins AFTER INSERT ON event {each} "
+        "WHEN (NEW.kind = 'indexed') EXECUTE FUNCTION sum_event()",
+        f"CREATE TRIGGER sum_event_del AFTER DELETE ON event {each} "
+        "WHEN (OLD.kind = 'indexed') EXECUTE FUNCTION sum_event()",
+        f"CREATE TRIGGER sum_event_upd AFTER UPDATE ON event {each} "
+        "WHEN (OLD.kind = 'indexed' OR NEW.kind = 'indexed') EXECUTE FUNCTION sum_event()",
+    ]
+
+
 def _sqlite_triggers() -> list[str]:
-    out = []
+    out = _sqlite_event_triggers()
     for table, columns in _KEY_COLUMNS.items():
         plus_new = _bumps("NEW", "", "sqlite")[table]
         minus_old = _bumps("OLD", "-", "sqlite")[table]
@@ -151,7 +235,7 @@ def _sqlite_triggers() -> list[str]:
 
 
 def _postgres_triggers() -> list[str]:
-    out = []
+    out = _postgres_event_triggers()
     for table, columns in _KEY_COLUMNS.items():
         plus_new = _bumps("NEW", "", "postgresql")[table]
         minus_old = _bumps("OLD", "-", "postgresql")[table]
@@ -189,11 +273,17 @@ def trigger_statements(dialect: str) -> list[str]:
 def drop_statements(dialect: str) -> list[str]:
     """The DDL that removes the triggers (bulk loads drop them, then :func:`rebuild`)."""
     if dialect == "postgresql":
-        return [f"DROP TRIGGER IF EXISTS sum_{table} ON {table}" for table in _KEY_COLUMNS] + [
-            f"DROP FUNCTION IF EXISTS sum_{table}()" for table in _KEY_COLUMNS
+        events = [f"DROP TRIGGER IF EXISTS sum_event_{op} ON event" for op in ("ins", "del", "upd")]
+        return [
+            *events,
+            *(f"DROP TRIGGER IF EXISTS sum_{table} ON {table}" for table in _KEY_COLUMNS),
+            *(f"DROP FUNCTION IF EXISTS sum_{table}()" for table in (*_KEY_COLUMNS, "event")),
         ]
     names = [f"sum_{table}_{op}" for table in _KEY_COLUMNS for op in ("ins", "del", "upd")]
-    return [f"DROP TRIGGER IF EXISTS {name}" for name in [*names, "sum_document_moves_pages"]]
+    events = [f"sum_event_{op}" for op in ("ins", "del", "upd_old", "upd_new")]
+    return [
+        f"DROP TRIGGER IF EXISTS {name}" for name in [*names, *events, "sum_document_moves_pages"]
+    ]
 
 
 def ensure_triggers(conn: Connection) -> None:
@@ -227,6 +317,21 @@ def _recount_sql(dialect: str) -> str:
         UNION ALL
         SELECT 'file', 0, 0, kind, {day}, COUNT(*), COALESCE(SUM(size), 0)
           FROM stored_file GROUP BY kind, {day}
+        UNION ALL
+        {_archived_recount_sql(dialect)}
+    """
+
+
+def _archived_recount_sql(dialect: str) -> str:
+    """The ``archived`` keys counted from the event log (through ``ix_event_kind``)."""
+    day = _day("e.at", dialect)
+    return f"""
+        SELECT 'archived', 0, 0, 'document', {day}, COUNT(*), 0
+          FROM event e WHERE e.kind = 'indexed' GROUP BY {day}
+        UNION ALL
+        SELECT 'archived', 0, 0, 'page', {day}, SUM({_indexed_pages("e", dialect)}), 0
+          FROM event e WHERE e.kind = 'indexed' GROUP BY {day}
+        HAVING SUM({_indexed_pages("e", dialect)}) != 0
     """
 
 
@@ -258,6 +363,34 @@ def rebuild(conn: Connection) -> int:
         )
     )
     return conn.execute(text(f"SELECT COUNT(*) FROM {SUMMARY}")).scalar() or 0
+
+
+def rebuild_archived(conn: Connection) -> int:
+    """Replace only the ``archived`` keys by a recount from the event log (migration 0008's
+    backfill: the other keys are already kept); the number of keys."""
+    table = t.catalog_summary
+    conn.execute(table.delete().where(table.c.kind == "archived"))
+    conn.execute(
+        text(
+            f"INSERT INTO {SUMMARY} (kind, batch_id, fonds_id, state, day, n, bytes) "
+            + _archived_recount_sql(conn.dialect.name)
+        )
+    )
+    return (
+        conn.execute(
+            select(func.count()).select_from(table).where(table.c.kind == "archived")
+        ).scalar()
+        or 0
+    )
+
+
+def archived_per_day(conn: Connection) -> list[tuple[str, int, int]]:
+    """(day, documents, pages) archived each day, oldest first, days without any left out."""
+    documents = totals(conn, "archived", "day", state="document")
+    pages = totals(conn, "archived", "day", state="page")
+    return [
+        (str(day), n, pages.get(day, (0, 0))[0]) for day, (n, _bytes) in sorted(documents.items())
+    ]
 
 
 def totals(conn: Connection, kind: str, *by: str, **equal: Any) -> dict[Any, tuple[int, int]]:

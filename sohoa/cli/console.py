@@ -10,7 +10,7 @@ import functools
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from rich.console import Console
@@ -73,6 +73,32 @@ def print_json(data: Any) -> None:
     import json
 
     out.print_json(json.dumps(data, ensure_ascii=False, default=str))
+
+
+def print_json_items(items: Iterable[Any]) -> None:
+    """A JSON array of ``items`` on stdout, written item by item as they come: the same
+    text as ``print_json(list(items))`` without holding the list."""
+    import json
+
+    from rich.highlighter import JSONHighlighter
+    from rich.text import Text
+
+    def write(chunk: str, end: str = "") -> None:
+        if not out.is_terminal:  # plain text, as rich writes it there, without its cost
+            out.file.write(chunk + end)
+            return
+        text = JSONHighlighter()(Text(chunk))
+        text.no_wrap, text.overflow = True, None
+        out.print(text, soft_wrap=True, end=end)
+
+    first = True
+    for item in items:
+        # through a string first, as print_json does: dates and the like become strings
+        plain = json.loads(json.dumps(item, ensure_ascii=False, default=str))
+        body = json.dumps(plain, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        write(("[\n  " if first else ",\n  ") + body)
+        first = False
+    write("[]" if first else "\n]", end="\n")
 
 
 def size(n: int) -> str:

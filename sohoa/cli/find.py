@@ -9,7 +9,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from sohoa.cli.console import boundary, open_ctx, out, print_json, size
+from sohoa.cli.console import boundary, open_ctx, out, print_json, print_json_items, size
 from sohoa.config import load_settings
 
 
@@ -111,31 +111,36 @@ def search_cmd(
 @boundary
 def documents(batch_id: int | None, after: int | None, limit: int | None, as_json: bool) -> None:
     """List documents with their files, metadata and page states."""
-    from sohoa.services.documents import list_documents
+    from sohoa.services.documents import iter_documents, list_documents
 
     ctx = open_ctx(load_settings())
     try:
-        docs = list_documents(ctx, batch_id=batch_id, after=after, limit=limit)
+        # Without --limit the documents are read a keyset page at a time: the JSON is written
+        # as they come; the table (its widths need every row) keeps only its cells.
+        if limit is None:
+            docs = iter_documents(ctx, batch_id=batch_id, after=after)
+        else:
+            docs = iter(list_documents(ctx, batch_id=batch_id, after=after, limit=limit))
+        if as_json:
+            print_json_items(docs)
+            return
+        table = Table()
+        for col in ("id", "record", "name", "state", "number", "date", "type", "pages", "PDF/A"):
+            table.add_column(col)
+        for d in docs:
+            table.add_row(
+                str(d["id"]),
+                d["record"],
+                d["name"],
+                d["state"],
+                d["number"],
+                d["issued_date"],
+                d["type_name"],
+                str(len(d["pages"])),
+                (d["pdfa"] or {}).get("path", ""),
+            )
     finally:
         ctx.close()
-    if as_json:
-        print_json(docs)
-        return
-    table = Table()
-    for col in ("id", "record", "name", "state", "number", "date", "type", "pages", "PDF/A"):
-        table.add_column(col)
-    for d in docs:
-        table.add_row(
-            str(d["id"]),
-            d["record"],
-            d["name"],
-            d["state"],
-            d["number"],
-            d["issued_date"],
-            d["type_name"],
-            str(len(d["pages"])),
-            (d["pdfa"] or {}).get("path", ""),
-        )
     out.print(table)
 
 

@@ -6,7 +6,7 @@ a document the user may not see raises ``NotFoundError``, so its existence does 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import and_, select
@@ -27,6 +27,14 @@ def list_documents(
     """Every document (or a batch's) with its files, metadata and page states; with ``limit``
     one page of them after the id ``after``."""
     return archive_stats.documents(ctx.catalog, batch_id=batch_id, after=after, limit=limit)
+
+
+def iter_documents(
+    ctx: Context, *, batch_id: int | None = None, after: int | None = None
+) -> Iterator[dict[str, Any]]:
+    """The documents ``list_documents`` lists without a limit, read a keyset page at a time
+    (memory and the time to the first one bounded at any catalog size)."""
+    return archive_stats.iter_documents(ctx.catalog, batch_id=batch_id, after=after)
 
 
 def document_job(ctx: Context, doc_id: int) -> dict[str, Any]:
