@@ -36,8 +36,13 @@ def count_facets(
     facet_cap: int,
     candidate_cap: int,
     pairs: bool = False,
+    granted: Sequence[int] = (),
 ) -> Facets:
-    """Facets of the documents matching a prepared query (see ``filters.prepare``)."""
+    """Facets of the documents matching a prepared query (see ``filters.prepare``).
+
+    ``granted``: a listing's documents visible only through grants, not matched by ``meta``
+    (see ``search.sqlite.listing.list_documents``).
+    """
     if parsed is None and num is None:
         keys = [
             r[0]
@@ -47,6 +52,8 @@ def count_facets(
                 {"m": meta, "scan": facet_cap + 1},
             )
         ]
+        if granted:
+            keys = sorted([*keys, *granted])[: facet_cap + 1]
         exact = len(keys) <= facet_cap
         ids = sorted(k & ID_MASK for k in keys[:facet_cap])
         sql, params = filters.sql, filters.params
