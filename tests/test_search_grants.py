@@ -1,13 +1,15 @@
-"""An official with many granted records: listings read the grants by SQL, not FTS5.
+"""An official with many granted records: access is checked by SQL, not one FTS5 token each.
 
 ``SqliteIndex.grant_tokens_max`` chooses the path: at most that many grants are ORed as FTS5
-tokens (the old path), more are read through ``search_documents_grant``. Both paths must
-list exactly the documents the ``Access`` rule allows, in the same order, with the same
-totals and facets.
+tokens (the old path); with more, listings read the granted documents through
+``search_documents_grant`` and text searches check access on every walked row in SQL. Both
+paths must find exactly the documents the ``Access`` rule allows, in the same order, with
+the same totals and facets.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import sqlite3
 from collections.abc import Iterator
@@ -17,6 +19,7 @@ import pytest
 from search import Access, PageEntry, SearchQuery, SqliteIndex, record_key
 from search.sqlite import listing
 from search.sqlite.grants import matches
+from search.sqlite.ranking import BM25_MAX_PAGES
 
 TYPES = ["Quyết định", "Kế hoạch", "Báo cáo"]
 ORGANS = ["Sở Nội vụ tỉnh Hà Giang", "Sở Y tế tỉnh Hà Giang", "Sở Y tế tỉnh Lào Cai"]
@@ -115,6 +118,13 @@ QUERIES = [
     SearchQuery(record="R013", limit=1000),
     SearchQuery(type="Kế hoạch", organ="lao cai", sort="date_desc", limit=1000),
     SearchQuery(type="Nghị quyết", limit=10),
+    # Text and number searches: with many grants, access is the SQL check on each walked row.
+    SearchQuery("kế hoạch", limit=1000),
+    SearchQuery("văn bản", type="Báo cáo", sort="date_desc", limit=1000),
+    SearchQuery("ke hoach", organ="y te", sort="date_asc", limit=5, offset=3),
+    SearchQuery("văn bản 17", limit=1000),
+    SearchQuery(number="17/VB"),
+    SearchQuery(number="18/VB", organ="ha giang"),
 ]
 
 
@@ -130,13 +140,16 @@ def both(ix: SqliteIndex, query: SearchQuery) -> tuple[object, object]:
 
 @pytest.mark.parametrize("query", QUERIES, ids=range(len(QUERIES)))
 @pytest.mark.parametrize("access", [USER, Access(records=GRANTS), Access()])
+@pytest.mark.parametrize("bm25", [True, False])  # ranked as a small or as a large index
 def test_sql_grants_list_the_same_documents_as_fts_tokens(
-    index: SqliteIndex, query: SearchQuery, access: Access
+    index: SqliteIndex, query: SearchQuery, access: Access, bm25: bool
 ) -> None:
-    import dataclasses
-
     query = dataclasses.replace(query, access=access)
-    (old, old_facets), (new, new_facets) = both(index, query)
+    index.bm25_max_pages = 10**9 if bm25 else 0
+    try:
+        (old, old_facets), (new, new_facets) = both(index, query)
+    finally:
+        index.bm25_max_pages = BM25_MAX_PAGES
     assert [h.document_id for h in new.hits] == [h.document_id for h in old.hits]
     assert (new.total, new.total_exact) == (old.total, old.total_exact)
     assert new_facets == old_facets

@@ -168,14 +168,17 @@ def access_sql(access: Access, params: dict[str, Any]) -> str:
     return "(" + " OR ".join(parts) + ")"
 
 
-def meta_expr(conn: sqlite3.Connection, filters: Filters, *, grants: bool = True) -> str | None:
+def meta_expr(
+    conn: sqlite3.Connection, filters: Filters, *, grants: bool = True, access: bool = True
+) -> str | None:
     """The FTS5 expression of the filters and access on the ``meta`` column, or None if none.
 
     ``grants=False`` leaves the explicitly granted records out of the access clause (the
-    caller adds the documents only they make visible, see ``search.sqlite.grants``).
+    caller adds the documents only they make visible, see ``search.sqlite.grants``);
+    ``access=False`` leaves access out (the caller checks ``Filters.sql`` on every row).
     """
     clauses = meta_clauses(conn, filters)
-    if filters.access is not None:
+    if filters.access is not None and access:
         clauses.append(filters.visible + (filters.grants if grants else ()))
     if not clauses:
         return None

@@ -7,7 +7,9 @@ filter-only listing with 343 grants cost 130-200 ms at 5 M pages). Past
 of the user's units in FTS5 (two or three tokens), and adds the documents visible only
 through a grant: read by SQL through the partial index ``search_documents_grant`` (records
 of documents that are not public), each kept when its stored ``meta`` tokens satisfy the
-same clauses FTS5 would have tested. The two sets are disjoint, so totals add up.
+same clauses FTS5 would have tested (SQL first keeps only the rows whose ``meta`` text holds
+one phrase of every clause, then the tokens are checked exactly). The two sets are disjoint,
+so totals add up.
 """
 
 from __future__ import annotations
@@ -52,14 +54,21 @@ def granted_keys(
     visible = {p[0] for p in filters.visible}
     grants = {p[0] for p in filters.grants}
     records = sorted(access.records)
+    # A superset of the rows the clauses accept: meta tokens are lower-case, one space apart,
+    # so a phrase of consecutive tokens is a substring between spaces.
+    prefilter = "".join(
+        " AND (" + " OR ".join(["instr(' ' || lower(meta) || ' ', ?) > 0"] * len(c)) + ")"
+        for c in clauses
+    )
+    phrases = [f" {' '.join(p)} " for c in clauses for p in c]
     keys: list[int] = []
     for k in range(0, len(records), CHUNK):
         chunk = records[k : k + CHUNK]
         rows = conn.execute(
             # Written as the partial index is: the expression and its WHERE.
-            "SELECT document_id, issued, meta FROM search_documents "
-            f"WHERE access <> '01' AND (fonds || '/' || record) IN ({','.join('?' * len(chunk))})",
-            chunk,
+            "SELECT document_id, issued, meta FROM search_documents WHERE access <> '01' "
+            f"AND (fonds || '/' || record) IN ({','.join('?' * len(chunk))}){prefilter}",
+            [*chunk, *phrases],
         ).fetchall()
         for doc_id, issued, meta in rows:
             tokens = meta.lower().split()

@@ -181,7 +181,7 @@ class SqliteIndex:
             if parsed is None and num is None:
                 meta, granted = self._listing_meta(conn, filters)
                 return list_documents(conn, query, meta, filters, granted)
-            meta = meta_expr(conn, filters)
+            meta = meta_expr(conn, filters, access=self._access_in_fts(filters))
             return self._search_text(conn, query, parsed, num, meta, filters)
 
     def facets(self, query: SearchQuery) -> Facets:
@@ -198,7 +198,7 @@ class SqliteIndex:
             if parsed is None and num is None:
                 meta, granted = self._listing_meta(conn, filters)
             else:
-                meta = meta_expr(conn, filters)
+                meta = meta_expr(conn, filters, access=self._access_in_fts(filters))
             return count_facets(
                 conn,
                 parsed,
@@ -220,6 +220,12 @@ class SqliteIndex:
             return meta_expr(conn, filters), []
         meta = meta_expr(conn, filters, grants=False)
         return meta, granted_keys(conn, filters, meta_clauses(conn, filters))
+
+    def _access_in_fts(self, filters: Filters) -> bool:
+        """Whether a text search matches access in FTS5 (few grants), or only by the SQL
+        condition every walked row is joined to (many grants: one FTS5 token each would be
+        opened and tested on every row)."""
+        return not split_grants(filters, self.grant_tokens_max)
 
     def _use_bm25(self, conn: sqlite3.Connection) -> bool:
         """bm25 only while the index is small (it reads every match of every word)."""

@@ -85,7 +85,8 @@ def _walk_tiers(
 ) -> Ranking:
     """Fetch the tiers best first, each document ranked in the first tier it appears in."""
     tiers = plan.tiers
-    score_sql = "bm25(search_fts, 0.0, 1.0)" if bm25 else "0.0"
+    # Filter and access tokens (meta) do not weigh: a filter chooses, it does not rank.
+    score_sql = "bm25(search_fts, 0.0, 1.0, 0.0)" if bm25 else "0.0"
     ranking = Ranking(
         tier_of={d: -1 for d in plan.number_docs}, exact_of={d: True for d in plan.number_docs}
     )
