@@ -275,3 +275,34 @@ def test_write_and_delete_on_a_bare_connection(tmp_path: Path) -> None:
     assert db.execute(match, ('folded : "ha"',)).fetchall() == []
     assert [r[0] for r in db.execute("SELECT document_id FROM search_documents")] == [6]
     db.close()
+
+
+def test_text_facets_read_the_match_once_and_know_when_it_is_cut(tmp_path: Path) -> None:
+    from search import PageEntry, SqliteIndex
+
+    ix = SqliteIndex(tmp_path / "facets.db")
+    ix.index_pages(
+        [
+            PageEntry(
+                k,
+                k,
+                1,
+                f"Báo cáo số {k}",
+                type_name="Báo cáo" if k % 2 else "Tờ trình",
+                access="01" if k != 3 else "03",
+            )
+            for k in range(1, 7)
+        ]  # fmt: skip
+    )
+    query = SearchQuery("báo cáo", access=Access())  # page 3 is secret
+    ix.facet_cap = 6
+    f = ix.facets(query)
+    assert f.exact and dict(f.types) == {"Báo cáo": 2, "Tờ trình": 3}
+    ix.facet_cap = 5  # five visible matching pages: all counted
+    assert ix.facets(query).exact
+    ix.facet_cap = 4  # the newest four are counted, and it says so
+    f = ix.facets(query)
+    assert not f.exact and dict(f.types) == {"Báo cáo": 1, "Tờ trình": 3}
+    ix.facet_cap = 7
+    assert ix.facets(SearchQuery(number="Báo cáo số 3")).exact
+    ix.close()

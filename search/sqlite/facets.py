@@ -11,7 +11,6 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
 
 from search.contract import FACET_SIZE, Facets
 from search.query import ParsedQuery
@@ -85,21 +84,20 @@ def _matched(
     """(document ids, counted in full) of a text or number query's newest matching pages."""
     plan = plan_query(conn, parsed, num, meta, filters, candidate_cap=candidate_cap, pairs=pairs)
     where = "".join(f" AND {f}" for f in plan.filters)
-    q: dict[str, Any] = {"q": plan.tiers[-1][2], "scan": facet_cap}
-    found = conn.execute(
-        "SELECT DISTINCT p.document_id FROM (SELECT rowid FROM search_fts WHERE "
+    # Every matching page read once (one more than the cap: whether there are more), flagged
+    # by the SQL filters rather than dropped by them, so the match is walked once, never
+    # again to learn whether more pages match.
+    rows = conn.execute(
+        f"SELECT p.document_id, 1{where} FROM (SELECT rowid FROM search_fts WHERE "
         "search_fts MATCH :q ORDER BY rowid DESC LIMIT :scan) f "
         "CROSS JOIN search_pages p ON p.page_id = f.rowid "
-        "CROSS JOIN search_documents d ON d.document_id = p.document_id "
-        f"WHERE 1{where}",
-        {**plan.params, **q},
+        "CROSS JOIN search_documents d ON d.document_id = p.document_id",
+        {**plan.params, "q": plan.tiers[-1][2], "scan": facet_cap + 1},
     ).fetchall()
-    beyond = conn.execute(
-        "SELECT rowid FROM search_fts WHERE search_fts MATCH :q "
-        "ORDER BY rowid DESC LIMIT 1 OFFSET :scan",
-        q,
-    ).fetchone()
-    return sorted({r[0] for r in found} | set(plan.number_docs)), beyond is None
+    exact = len(rows) <= facet_cap
+    rows = rows[:facet_cap]
+    found = {doc for doc, passes in rows if passes}
+    return sorted(found | set(plan.number_docs)), exact
 
 
 def tally(rows: Sequence[tuple[str, str, str]], *, exact: bool) -> Facets:
