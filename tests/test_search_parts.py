@@ -164,6 +164,9 @@ def test_plan_of_an_accented_query_has_four_tiers() -> None:
         (False, True),
         (False, False),
     ]
+    # The phrase tiers do not repeat the words the phrase implies.
+    assert plan.tiers[0][2] == '(exact : "hà" AND exact : "nội") AND (folded : "ha noi")'
+    assert plan.tiers[2][2] == 'folded : "ha noi"'
     assert plan.tiers[1][2] == 'exact : "hà" AND exact : "nội"'
     assert plan.tiers[-1][2] == parsed.match_folded() == 'folded : "ha" AND folded : "noi"'
     assert plan.highlight == [("ha",), ("noi",)]

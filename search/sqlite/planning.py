@@ -104,13 +104,22 @@ def _text_tiers(parsed: ParsedQuery, pairs: PairMatch | None) -> list[tuple[bool
     exact = parsed.match_exact(pairs)
     phrase = parsed.match_phrase(pairs)
     if accented and phrase:
-        tiers.append((True, True, f"({exact}) AND ({phrase})"))
+        tiers.append((True, True, _and(parsed.match_exact(pairs, beside_phrase=True), phrase)))
     if accented:
         tiers.append((True, False, exact))
     if phrase:
-        tiers.append((not accented, True, f"({folded}) AND ({phrase})"))
+        folded_rest = parsed.match_folded(pairs, beside_phrase=True)
+        tiers.append((not accented, True, _and(folded_rest, phrase)))
     tiers.append((not accented, False, folded))
     return tiers
+
+
+def _and(expr: str, phrase: str) -> str:
+    """``expr AND phrase``; the phrase alone when ``expr`` is empty. The phrase implies the
+    bare words it is made of, so they are not ANDed again: FTS5 walks each term's doclist
+    once per occurrence in the expression (tier "exact + phrase" of "Lý Thu Quun" at 1 M
+    pages: 30.2 -> 25.5 CPU ms; "vo ngoc pha" with its phrase 11.5 -> 7.6)."""
+    return f"({expr}) AND ({phrase})" if expr else phrase
 
 
 def pairs_match(words: tuple[str, ...]) -> str:
