@@ -309,3 +309,23 @@ def test_text_facets_read_the_match_once_and_know_when_it_is_cut(tmp_path: Path)
     ix.facet_cap = 7
     assert ix.facets(SearchQuery(number="Báo cáo số 3")).exact
     ix.close()
+
+
+def test_the_exact_phrase_tier_is_taken_from_the_phrase_tier(tmp_path: Path) -> None:
+    # Without bm25 (a large archive) "exact + phrase" is the phrase tier's pages that hold
+    # every accented word as typed: same ranking as its own FTS5 query, one walk fewer.
+    ix = SqliteIndex(tmp_path / "tiers.db")
+    ix.bm25_max_pages = 0
+    texts = {
+        1: "Ông Ly Thu Quun đi họp.",  # phrase, not as typed
+        2: "Ông Lý Thu Quun đi họp.",  # phrase as typed
+        3: "Ly là họ, thu là mùa, quun là tên.",  # the words apart
+        4: "Lý là họ, thu là mùa, quun là tên.",  # apart, as typed
+        5: "Ông Lý Thu Quun, ông Lý Thu Quun.",  # phrase as typed, twice
+        6: "Ông Lý Thu Quunx.",  # not the word
+    }
+    ix.index_pages([PageEntry(d, d, 1, t) for d, t in texts.items()])
+    hits = ix.search(SearchQuery("Lý Thu Quun")).hits
+    assert [h.document_id for h in hits] == [5, 2, 4, 1, 3]
+    assert [h.exact for h in hits] == [True, True, True, False, False]
+    ix.close()
