@@ -18,6 +18,7 @@ import pytest
 
 from search import Access, PageEntry, SearchQuery, SqliteIndex, record_key
 from search.sqlite import listing
+from search.sqlite.facets import FACET_CAP
 from search.sqlite.grants import matches
 from search.sqlite.ranking import BM25_MAX_PAGES
 
@@ -212,3 +213,18 @@ def test_phrase_clauses_match_consecutive_tokens() -> None:
     assert not matches(tokens, (("oso", "ote"),))
     assert matches(tokens, (("x",), ("ya",)))
     assert not matches(tokens, (("ote", "otinh", "ya", "a3031", "z"),))
+
+
+@pytest.mark.parametrize("query", [SearchQuery("kế hoạch"), SearchQuery(type="Báo cáo")])
+def test_capped_facets_count_the_same_visible_documents(
+    index: SqliteIndex, query: SearchQuery
+) -> None:
+    # More matches than the facet cap: both paths count the newest (text) or oldest
+    # (listing) documents the user may see, and both say the counts are cut.
+    index.facet_cap = 7
+    try:
+        (_, old), (_, new) = both(index, dataclasses.replace(query, access=USER))
+    finally:
+        index.facet_cap = FACET_CAP
+    assert new == old and not new.exact
+    assert sum(n for _, n in new.types) == 7

@@ -84,16 +84,30 @@ def _matched(
     """(document ids, counted in full) of a text or number query's newest matching pages."""
     plan = plan_query(conn, parsed, num, meta, filters, candidate_cap=candidate_cap, pairs=pairs)
     where = "".join(f" AND {f}" for f in plan.filters)
-    # Every matching page read once (one more than the cap: whether there are more), flagged
-    # by the SQL filters rather than dropped by them, so the match is walked once, never
-    # again to learn whether more pages match.
-    rows = conn.execute(
-        f"SELECT p.document_id, 1{where} FROM (SELECT rowid FROM search_fts WHERE "
-        "search_fts MATCH :q ORDER BY rowid DESC LIMIT :scan) f "
-        "CROSS JOIN search_pages p ON p.page_id = f.rowid "
-        "CROSS JOIN search_documents d ON d.document_id = p.document_id",
-        {**plan.params, "q": plan.tiers[-1][2], "scan": facet_cap + 1},
-    ).fetchall()
+    params = {**plan.params, "q": plan.tiers[-1][2], "scan": facet_cap + 1}
+    # The match is read once, one page more than the cap (whether there are more), never
+    # walked a second time with OFFSET to learn that (a small match, such as a number
+    # lookup's, was walked in full twice).
+    if plan.narrow:
+        # "-word", text + number: at most that many matching pages are read, the SQL
+        # filters flag them (a selective filter must not walk a common word's every page).
+        rows = conn.execute(
+            f"SELECT p.document_id, 1{where} FROM (SELECT rowid FROM search_fts WHERE "
+            "search_fts MATCH :q ORDER BY rowid DESC LIMIT :scan) f "
+            "CROSS JOIN search_pages p ON p.page_id = f.rowid "
+            "CROSS JOIN search_documents d ON d.document_id = p.document_id",
+            params,
+        ).fetchall()
+    else:
+        # Access (in FTS5, or only in SQL with many grants) is applied before the limit:
+        # the newest pages the user may see are counted.
+        rows = conn.execute(
+            "SELECT p.document_id, 1 FROM search_fts f "
+            "CROSS JOIN search_pages p ON p.page_id = f.rowid "
+            "CROSS JOIN search_documents d ON d.document_id = p.document_id "
+            f"WHERE search_fts MATCH :q{where} ORDER BY f.rowid DESC LIMIT :scan",
+            params,
+        ).fetchall()
     exact = len(rows) <= facet_cap
     rows = rows[:facet_cap]
     found = {doc for doc, passes in rows if passes}
