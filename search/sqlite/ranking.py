@@ -21,6 +21,8 @@ __all__ = ["BM25_MAX_PAGES", "CANDIDATE_CAP", "SCAN_CAP", "Ranking", "by_date", 
 
 CANDIDATE_CAP = 1000  # pages fetched per ranking tier
 SCAN_CAP = 20_000  # matching pages read per tier when "-word" or text + number apply
+DERIVE_CAP = 200  # a tier is derived from a wider one only up to this tier cap (the first 20
+# results); deeper pages would read 1,000 rows of the wider tier first, often for nothing
 BM25_MAX_PAGES = 20_000  # above this many pages, no bm25 (it reads every match: 85 vs 33 ms
 # per query at 100k pages)
 
@@ -100,7 +102,7 @@ def _walk_tiers(
         # A better tier only has to fill the page of results; the last one also counts.
         cap = candidate_cap if last else min(candidate_cap, max(10 * wanted, 200))
         rows = None
-        if k in plan.within and not bm25 and not plan.narrow:
+        if k in plan.within and not bm25 and not plan.narrow and cap <= DERIVE_CAP:
             rows = _derived_rows(conn, plan, k, cap, fetched, scan_cap)
         tier_params: dict[str, Any] = {}
         if rows is None and fetched.get(k, (0, []))[0] == cap:
