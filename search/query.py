@@ -66,13 +66,20 @@ class ParsedQuery:
     include: tuple[Term, ...]
     exclude: tuple[Term, ...] = ()
 
-    def match_folded(self, pairs: PairMatch | None = None) -> str:
+    def match_folded(self, pairs: PairMatch | None = None, *, beside_phrase: bool = False) -> str:
         """FTS5 expression matching pages on the folded column (the main, recall query).
 
         Excluded terms are not in it: they exclude whole documents (see ``match_excluded``).
         ``pairs`` (all ``match_*``): the index's extra expression ANDed to each phrase.
+        ``beside_phrase`` (also ``match_exact``): the expression is ANDed to
+        ``match_phrase``, which implies every bare term, so those are left out (FTS5 would
+        walk their doclists a second time); it may then be empty.
         """
-        return " AND ".join(_phrase("folded", t.folded, pairs) for t in self.include)
+        return " AND ".join(
+            _phrase("folded", t.folded, pairs)
+            for t in self.include
+            if t.quoted or not beside_phrase
+        )
 
     def match_excluded(self, pairs: PairMatch | None = None) -> str | None:
         """FTS5 expression for pages holding any excluded term, or None."""
@@ -80,7 +87,7 @@ class ParsedQuery:
             return None
         return " OR ".join(_phrase("folded", t.folded, pairs) for t in self.exclude)
 
-    def match_exact(self, pairs: PairMatch | None = None) -> str:
+    def match_exact(self, pairs: PairMatch | None = None, *, beside_phrase: bool = False) -> str:
         """FTS5 expression true for pages with every term, each accented word as typed.
 
         The ``exact`` column holds each accented word of a page once (no positions needed):
@@ -90,7 +97,9 @@ class ParsedQuery:
         """
         parts: list[str] = []
         for t in self.include:
-            if len(t.folded) > 1 or not t.accented:  # one accented word: exact implies folded
+            if beside_phrase and not t.quoted:
+                pass  # the bare phrase implies the term
+            elif len(t.folded) > 1 or not t.accented:  # one accented word: exact implies folded
                 parts.append(_phrase("folded", t.folded, pairs))
             parts += [
                 _phrase("exact", (e,)) for e, f in zip(t.exact, t.folded, strict=True) if e != f

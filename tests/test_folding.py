@@ -127,6 +127,14 @@ def test_parse_query_words_phrases_and_exclusions() -> None:
     assert q.match_phrase() == 'folded : "quyet dinh"'
     # Accented terms check the exact column; unaccented ones accept any accents.
     assert parse_query("quyết dinh").match_exact() == 'exact : "quyết" AND folded : "dinh"'
+    # Beside the bare phrase (which implies them) the bare words are not repeated.
+    assert q.match_folded(beside_phrase=True) == 'folded : "chuyen doi so"'
+    assert q.match_exact(beside_phrase=True) == (
+        'exact : "quyết" AND exact : "định" AND folded : "chuyen doi so" AND exact : "chuyển" '
+        'AND exact : "đổi" AND exact : "số"'
+    )
+    assert parse_query("quyết dinh").match_exact(beside_phrase=True) == 'exact : "quyết"'
+    assert parse_query("quyet dinh").match_folded(beside_phrase=True) == ""
 
 
 def test_parse_query_unbalanced_quote_and_operators_are_plain_words() -> None:

@@ -102,7 +102,8 @@ def test_access_sql_for_a_user() -> None:
 def test_access_filter_is_an_fts_clause_and_an_sql_check_but_not_a_choice() -> None:
     filters = query_filters(SearchQuery(text="x", access=Access(units=frozenset({"U1"}))))
     a, v = hex_token("01"), hex_token("U1")
-    assert filters.clauses == [f'meta : ("a{a}" OR "v{v}")']
+    assert filters.clauses == [] and filters.visible == ((f"a{a}",), (f"v{v}",))
+    assert filters.grants == ()
     assert filters.sql == ["(d.access = '01' OR (d.access = '02' AND d.unit IN (:unit0)))"]
     assert filters.params == {"unit0": "U1"}
     assert not filters.chosen
@@ -113,11 +114,15 @@ def test_chosen_filters_become_meta_clauses() -> None:
     filters = query_filters(SearchQuery(type="Công văn", organ="UBND tỉnh", fonds="F1"))
     key = hex_token("cong van")
     assert filters.clauses == [
-        f'meta : ("c{key}" OR "n{key}")',
-        'meta : "oubnd otinh"',
-        f'meta : "f{hex_token("F1")}"',
+        ((f"c{key}",), (f"n{key}",)),
+        (("oubnd", "otinh"),),
+        ((f"f{hex_token('F1')}",),),
     ]
     assert filters.chosen and filters.dates is None and filters.sql == []
+    assert meta_expr(None, filters) == (  # type: ignore[arg-type]  # no dates: no query
+        f'(meta : ("c{key}" OR "n{key}")) AND (meta : ("oubnd otinh")) AND '
+        f'(meta : ("f{hex_token("F1")}"))'
+    )
 
 
 def test_bad_filters_are_refused() -> None:
@@ -140,8 +145,8 @@ def test_meta_expr_bounds_an_open_range_by_the_indexed_dates(conn: sqlite3.Conne
     assert filters.dates == ((2024, 3, 1), None)
     # The newest indexed document is from 2024: the range ends on 2024-12-31.
     assert (
-        meta_expr(conn, filters) == "(meta : (m202403 OR m202404 OR m202405 OR m202406 OR "
-        "m202407 OR m202408 OR m202409 OR m202410 OR m202411 OR m202412))"
+        meta_expr(conn, filters)
+        == "(meta : (" + " OR ".join(f'"m2024{m:02d}"' for m in range(3, 13)) + "))"
     )
     assert meta_expr(conn, query_filters(SearchQuery(text="x"))) is None
 
@@ -159,6 +164,9 @@ def test_plan_of_an_accented_query_has_four_tiers() -> None:
         (False, True),
         (False, False),
     ]
+    # The phrase tiers do not repeat the words the phrase implies.
+    assert plan.tiers[0][2] == '(exact : "hà" AND exact : "nội") AND (folded : "ha noi")'
+    assert plan.tiers[2][2] == 'folded : "ha noi"'
     assert plan.tiers[1][2] == 'exact : "hà" AND exact : "nội"'
     assert plan.tiers[-1][2] == parsed.match_folded() == 'folded : "ha" AND folded : "noi"'
     assert plan.highlight == [("ha",), ("noi",)]
@@ -270,3 +278,54 @@ def test_write_and_delete_on_a_bare_connection(tmp_path: Path) -> None:
     assert db.execute(match, ('folded : "ha"',)).fetchall() == []
     assert [r[0] for r in db.execute("SELECT document_id FROM search_documents")] == [6]
     db.close()
+
+
+def test_text_facets_read_the_match_once_and_know_when_it_is_cut(tmp_path: Path) -> None:
+    from search import PageEntry, SqliteIndex
+
+    ix = SqliteIndex(tmp_path / "facets.db")
+    ix.index_pages(
+        [
+            PageEntry(
+                k,
+                k,
+                1,
+                f"Báo cáo số {k}",
+                type_name="Báo cáo" if k % 2 else "Tờ trình",
+                access="01" if k != 3 else "03",
+            )
+            for k in range(1, 7)
+        ]  # fmt: skip
+    )
+    query = SearchQuery("báo cáo", access=Access())  # page 3 is secret
+    ix.facet_cap = 6
+    f = ix.facets(query)
+    assert f.exact and dict(f.types) == {"Báo cáo": 2, "Tờ trình": 3}
+    ix.facet_cap = 5  # five visible matching pages: all counted
+    assert ix.facets(query).exact
+    ix.facet_cap = 4  # the newest four are counted, and it says so
+    f = ix.facets(query)
+    assert not f.exact and dict(f.types) == {"Báo cáo": 1, "Tờ trình": 3}
+    ix.facet_cap = 7
+    assert ix.facets(SearchQuery(number="Báo cáo số 3")).exact
+    ix.close()
+
+
+def test_the_exact_phrase_tier_is_taken_from_the_phrase_tier(tmp_path: Path) -> None:
+    # Without bm25 (a large archive) "exact + phrase" is the phrase tier's pages that hold
+    # every accented word as typed: same ranking as its own FTS5 query, one walk fewer.
+    ix = SqliteIndex(tmp_path / "tiers.db")
+    ix.bm25_max_pages = 0
+    texts = {
+        1: "Ông Ly Thu Quun đi họp.",  # phrase, not as typed
+        2: "Ông Lý Thu Quun đi họp.",  # phrase as typed
+        3: "Ly là họ, thu là mùa, quun là tên.",  # the words apart
+        4: "Lý là họ, thu là mùa, quun là tên.",  # apart, as typed
+        5: "Ông Lý Thu Quun, ông Lý Thu Quun.",  # phrase as typed, twice
+        6: "Ông Lý Thu Quunx.",  # not the word
+    }
+    ix.index_pages([PageEntry(d, d, 1, t) for d, t in texts.items()])
+    hits = ix.search(SearchQuery("Lý Thu Quun")).hits
+    assert [h.document_id for h in hits] == [5, 2, 4, 1, 3]
+    assert [h.exact for h in hits] == [True, True, True, False, False]
+    ix.close()

@@ -25,7 +25,7 @@ from sohoa import pipeline
 from sohoa.config import load_settings
 from sohoa.runner import run_embedded
 from sohoa.services import access as services
-from sohoa.web.app import create_app
+from sohoa.web.app import create_app, vn_number
 from tests.batches import text_pdf
 
 PASSWORD = "mat-khau-rat-dai-1"
@@ -576,6 +576,27 @@ def test_filters_alone_sort_and_facet_links(web) -> None:
     narrowed = official.get(href.replace("&amp;", "&")).text
     assert f"{count} tài liệu" in narrowed.split('id="result-count"')[1][:40]
     assert year in href
+
+
+def test_a_listing_past_the_count_cap_shows_at_least(web, monkeypatch) -> None:
+    # Listings count at most LIST_COUNT_CAP documents (10,000) exactly; past it the total is
+    # a lower bound, said so on the page and in the API. Shrunk here to 2 of the 5 documents.
+    from search.sqlite import listing
+    from sohoa.services import search as search_service
+
+    monkeypatch.setattr(listing, "LIST_COUNT_CAP", 2)
+    monkeypatch.setattr(search_service, "PAGE_SIZE", 2)
+    admin = web["clients"]["admin"]
+    params = {"organ": "bac ninh", "date_from": "2001"}
+    api = admin.get("/api/search", params=params).json()
+    assert (api["total"], api["total_exact"]) == (2, False) and len(api["hits"]) == 2
+    html = admin.get("/search", params=params).text
+    assert "Ít nhất 2 tài liệu" in html.split('id="result-count"')[1][:40]
+    monkeypatch.setattr(listing, "LIST_COUNT_CAP", 10_000)
+    params["organ"] = "Bắc Ninh"  # another query: not the cached answer
+    again = admin.get("/api/search", params=params).json()
+    assert (again["total"], again["total_exact"]) == (5, True)
+    assert vn_number(10_000) == "10.000" and vn_number(999) == "999"  # "Ít nhất 10.000 tài liệu"
 
 
 @pytest.mark.parametrize(("threads", "expected"), [(3, 3), (0, 40)])

@@ -3,8 +3,9 @@
 ``SqliteIndex`` (``search.sqlite.index``) ties together the parts, each a module testable on
 its own: the tables and their upgrades (``schema``), how pages and documents become rows
 (``rows``), the connection pool (``connections``), writing and merging (``writing``), a query's
-filters and access (``filters``), the ranking tiers (``planning``), walking and ranking them
-(``ranking``), result pages (``results``, ``listing``) and facet counts (``facets``).
+filters and access (``filters``; the documents an official sees only through many explicit
+grants are read by SQL, ``grants``), the ranking tiers (``planning``), walking and ranking
+them (``ranking``), result pages (``results``, ``listing``) and facet counts (``facets``).
 
 Searching scales to millions of pages by never scoring every match: the ranking tiers (number,
 exact accents with the phrase, exact accents, phrase, any match) are each fetched as at most

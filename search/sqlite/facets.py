@@ -11,7 +11,6 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
 
 from search.contract import FACET_SIZE, Facets
 from search.query import ParsedQuery
@@ -36,8 +35,13 @@ def count_facets(
     facet_cap: int,
     candidate_cap: int,
     pairs: bool = False,
+    granted: Sequence[int] = (),
 ) -> Facets:
-    """Facets of the documents matching a prepared query (see ``filters.prepare``)."""
+    """Facets of the documents matching a prepared query (see ``filters.prepare``).
+
+    ``granted``: a listing's documents visible only through grants, not matched by ``meta``
+    (see ``search.sqlite.listing.list_documents``).
+    """
     if parsed is None and num is None:
         keys = [
             r[0]
@@ -47,6 +51,8 @@ def count_facets(
                 {"m": meta, "scan": facet_cap + 1},
             )
         ]
+        if granted:
+            keys = sorted([*keys, *granted])[: facet_cap + 1]
         exact = len(keys) <= facet_cap
         ids = sorted(k & ID_MASK for k in keys[:facet_cap])
         sql, params = filters.sql, filters.params
@@ -78,21 +84,34 @@ def _matched(
     """(document ids, counted in full) of a text or number query's newest matching pages."""
     plan = plan_query(conn, parsed, num, meta, filters, candidate_cap=candidate_cap, pairs=pairs)
     where = "".join(f" AND {f}" for f in plan.filters)
-    q: dict[str, Any] = {"q": plan.tiers[-1][2], "scan": facet_cap}
-    found = conn.execute(
-        "SELECT DISTINCT p.document_id FROM (SELECT rowid FROM search_fts WHERE "
-        "search_fts MATCH :q ORDER BY rowid DESC LIMIT :scan) f "
-        "CROSS JOIN search_pages p ON p.page_id = f.rowid "
-        "CROSS JOIN search_documents d ON d.document_id = p.document_id "
-        f"WHERE 1{where}",
-        {**plan.params, **q},
-    ).fetchall()
-    beyond = conn.execute(
-        "SELECT rowid FROM search_fts WHERE search_fts MATCH :q "
-        "ORDER BY rowid DESC LIMIT 1 OFFSET :scan",
-        q,
-    ).fetchone()
-    return sorted({r[0] for r in found} | set(plan.number_docs)), beyond is None
+    params = {**plan.params, "q": plan.tiers[-1][2], "scan": facet_cap + 1}
+    # The match is read once, one page more than the cap (whether there are more), never
+    # walked a second time with OFFSET to learn that (a small match, such as a number
+    # lookup's, was walked in full twice).
+    if plan.narrow:
+        # "-word", text + number: at most that many matching pages are read, the SQL
+        # filters flag them (a selective filter must not walk a common word's every page).
+        rows = conn.execute(
+            f"SELECT p.document_id, 1{where} FROM (SELECT rowid FROM search_fts WHERE "
+            "search_fts MATCH :q ORDER BY rowid DESC LIMIT :scan) f "
+            "CROSS JOIN search_pages p ON p.page_id = f.rowid "
+            "CROSS JOIN search_documents d ON d.document_id = p.document_id",
+            params,
+        ).fetchall()
+    else:
+        # Access (in FTS5, or only in SQL with many grants) is applied before the limit:
+        # the newest pages the user may see are counted.
+        rows = conn.execute(
+            "SELECT p.document_id, 1 FROM search_fts f "
+            "CROSS JOIN search_pages p ON p.page_id = f.rowid "
+            "CROSS JOIN search_documents d ON d.document_id = p.document_id "
+            f"WHERE search_fts MATCH :q{where} ORDER BY f.rowid DESC LIMIT :scan",
+            params,
+        ).fetchall()
+    exact = len(rows) <= facet_cap
+    rows = rows[:facet_cap]
+    found = {doc for doc, passes in rows if passes}
+    return sorted(found | set(plan.number_docs)), exact
 
 
 def tally(rows: Sequence[tuple[str, str, str]], *, exact: bool) -> Facets:

@@ -19,12 +19,14 @@ from search.query import ParsedQuery, number_key, split_query, tokenize
 from search.sqlite.rows import hex_token
 
 __all__ = [
+    "Clause",
     "DateParts",
     "Filters",
     "NumberLookup",
     "access_sql",
     "date_cover",
     "date_parts",
+    "meta_clauses",
     "meta_expr",
     "number_lookup",
     "prepare",
@@ -33,17 +35,22 @@ __all__ = [
 
 DateParts = tuple[int, int, int]  # (year, month, day)
 NumberLookup = tuple[str, str, tuple[str, ...]]  # (number key, FTS5 phrase, its words)
+# One filter on the ``meta`` tokens: true when any of its phrases (consecutive tokens) is there.
+Clause = tuple[tuple[str, ...], ...]
 
 
 @dataclass
 class Filters:
-    """A query's filters: FTS5 clauses on the ``meta`` column, and SQL for the number path."""
+    """A query's filters: clauses on the ``meta`` tokens, and SQL for the number path."""
 
-    clauses: list[str]  # FTS5 expressions ANDed (dates come separately: they need the index)
+    clauses: list[Clause]  # the chosen filters, ANDed (dates come apart: they need the index)
     dates: tuple[DateParts | None, DateParts | None] | None
     sql: list[str]  # conditions on search_documents d (access, as a second check)
     params: dict[str, Any]
     chosen: bool  # the user chose a filter (access alone is not one)
+    access: Access | None = None
+    visible: Clause = ()  # access tokens of the public and the user's units' documents
+    grants: Clause = ()  # access tokens of the records granted explicitly
 
 
 def prepare(query: SearchQuery) -> tuple[ParsedQuery | None, NumberLookup | None, Filters]:
@@ -83,30 +90,29 @@ def query_filters(query: SearchQuery) -> Filters:
     """Check a query's filters and turn them into FTS5 clauses on the ``meta`` column."""
     if query.sort not in SORTS:
         raise QueryError(f"Unknown sort {query.sort[:30]!r}; use one of {', '.join(SORTS)}.")
-    clauses: list[str] = []
+    clauses: list[Clause] = []
     if query.type is not None and query.type.strip():
         key = hex_token(field_key(query.type))
-        clauses.append(f'meta : ("c{key}" OR "n{key}")')
+        clauses.append(((f"c{key}",), (f"n{key}",)))
     if query.organ is not None and query.organ.strip():
         words = [w for _, w in tokenize(query.organ)]
         # Whole words, consecutive; no word at all can match nothing ("x" is never a token).
-        clauses.append('meta : "' + (" ".join(f"o{w}" for w in words) or "x") + '"')
+        clauses.append((tuple(f"o{w}" for w in words) or ("x",),))
     for name in ("fonds", "record"):
         value = getattr(query, name)
         if value is not None and value.strip():
-            clauses.append(f'meta : "{name[0]}{hex_token(value.strip())}"')
+            clauses.append(((f"{name[0]}{hex_token(value.strip())}",),))
     dates = _date_bounds(query)
     chosen = bool(clauses) or dates is not None
-    sql: list[str] = []
-    params: dict[str, Any] = {}
+    filters = Filters(clauses, dates, [], {}, chosen, access=query.access)
     if query.access is not None:
         access = query.access
-        tokens = [f"a{hex_token('01')}"]
-        tokens += [f"v{hex_token(u.strip())}" for u in sorted(access.units)]
-        tokens += [f"g{hex_token(r)}" for r in sorted(access.records)]
-        clauses.append("meta : (" + " OR ".join(f'"{t}"' for t in tokens) + ")")
-        sql.append(access_sql(access, params))
-    return Filters(clauses, dates, sql, params, chosen)
+        visible = [f"a{hex_token('01')}"]
+        visible += [f"v{hex_token(u.strip())}" for u in sorted(access.units)]
+        filters.visible = tuple((t,) for t in visible)
+        filters.grants = tuple((f"g{hex_token(r)}",) for r in sorted(access.records))
+        filters.sql.append(access_sql(access, filters.params))
+    return filters
 
 
 def _date_bounds(query: SearchQuery) -> tuple[DateParts | None, DateParts | None] | None:
@@ -162,8 +168,30 @@ def access_sql(access: Access, params: dict[str, Any]) -> str:
     return "(" + " OR ".join(parts) + ")"
 
 
-def meta_expr(conn: sqlite3.Connection, filters: Filters) -> str | None:
-    """The FTS5 expression of the filters on the ``meta`` column, or None if none."""
+def meta_expr(
+    conn: sqlite3.Connection, filters: Filters, *, grants: bool = True, access: bool = True
+) -> str | None:
+    """The FTS5 expression of the filters and access on the ``meta`` column, or None if none.
+
+    ``grants=False`` leaves the explicitly granted records out of the access clause (the
+    caller adds the documents only they make visible, see ``search.sqlite.grants``);
+    ``access=False`` leaves access out (the caller checks ``Filters.sql`` on every row).
+    """
+    clauses = meta_clauses(conn, filters)
+    if filters.access is not None and access:
+        clauses.append(filters.visible + (filters.grants if grants else ()))
+    if not clauses:
+        return None
+    return " AND ".join(f"(meta : ({render(c)}))" for c in clauses)
+
+
+def render(clause: Clause) -> str:
+    """A clause as an FTS5 OR of phrases (the ``meta :`` column filter goes around it)."""
+    return " OR ".join('"' + " ".join(phrase) + '"' for phrase in clause)
+
+
+def meta_clauses(conn: sqlite3.Connection, filters: Filters) -> list[Clause]:
+    """The chosen filters as clauses on the ``meta`` tokens, dates included (not access)."""
     clauses = list(filters.clauses)
     if filters.dates is not None:
         lo, hi = filters.dates
@@ -181,8 +209,5 @@ def meta_expr(conn: sqlite3.Connection, filters: Filters) -> str | None:
             last = ends[1][0] if ends[1] else "2000"
             lo = lo or (int(first[:4]), 1, 1)
             hi = hi or (int(last[:4]), 12, 31)
-        tokens = date_cover(lo, hi) or ["x"]
-        clauses.append("meta : (" + " OR ".join(tokens) + ")")
-    if not clauses:
-        return None
-    return " AND ".join(f"({c})" for c in clauses)
+        clauses.append(tuple((t,) for t in date_cover(lo, hi) or ["x"]))
+    return clauses

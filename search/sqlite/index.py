@@ -20,7 +20,8 @@ from search.contract import MAX_LIMIT, Facets, PageEntry, SearchQuery, SearchRes
 from search.query import ParsedQuery
 from search.sqlite.connections import Connections
 from search.sqlite.facets import FACET_CAP, count_facets
-from search.sqlite.filters import Filters, NumberLookup, meta_expr, prepare
+from search.sqlite.filters import Filters, NumberLookup, meta_clauses, meta_expr, prepare
+from search.sqlite.grants import GRANT_TOKENS_MAX, granted_keys, split_grants
 from search.sqlite.listing import list_documents
 from search.sqlite.planning import plan_query
 from search.sqlite.ranking import BM25_MAX_PAGES, CANDIDATE_CAP, SCAN_CAP, rank
@@ -46,6 +47,7 @@ class SqliteIndex:
         self.scan_cap = SCAN_CAP
         self.facet_cap = FACET_CAP
         self.bm25_max_pages = BM25_MAX_PAGES
+        self.grant_tokens_max = GRANT_TOKENS_MAX
         self._pages_at: tuple[float, int] | None = None
         self._ready = False
         self._lock = threading.Lock()
@@ -176,9 +178,10 @@ class SqliteIndex:
         parsed, num, filters = prepare(query)
         self._ensure_ready()
         with self._db.reader() as conn:
-            meta = meta_expr(conn, filters)
             if parsed is None and num is None:
-                return list_documents(conn, query, meta, filters)
+                meta, granted = self._listing_meta(conn, filters)
+                return list_documents(conn, query, meta, filters, granted)
+            meta = meta_expr(conn, filters, access=self._access_in_fts(filters))
             return self._search_text(conn, query, parsed, num, meta, filters)
 
     def facets(self, query: SearchQuery) -> Facets:
@@ -191,7 +194,11 @@ class SqliteIndex:
         parsed, num, filters = prepare(query)
         self._ensure_ready()
         with self._db.reader() as conn:
-            meta = meta_expr(conn, filters)
+            granted: list[int] = []
+            if parsed is None and num is None:
+                meta, granted = self._listing_meta(conn, filters)
+            else:
+                meta = meta_expr(conn, filters, access=self._access_in_fts(filters))
             return count_facets(
                 conn,
                 parsed,
@@ -201,7 +208,24 @@ class SqliteIndex:
                 facet_cap=self.facet_cap,
                 candidate_cap=self.candidate_cap,
                 pairs=self._has_pairs,
+                granted=granted,
             )
+
+    def _listing_meta(
+        self, conn: sqlite3.Connection, filters: Filters
+    ) -> tuple[str | None, list[int]]:
+        """A listing's FTS5 expression, and the documents it leaves to SQL: with many
+        granted records, those visible only through a grant (``search.sqlite.grants``)."""
+        if not split_grants(filters, self.grant_tokens_max):
+            return meta_expr(conn, filters), []
+        meta = meta_expr(conn, filters, grants=False)
+        return meta, granted_keys(conn, filters, meta_clauses(conn, filters))
+
+    def _access_in_fts(self, filters: Filters) -> bool:
+        """Whether a text search matches access in FTS5 (few grants), or only by the SQL
+        condition every walked row is joined to (many grants: one FTS5 token each would be
+        opened and tested on every row)."""
+        return not split_grants(filters, self.grant_tokens_max)
 
     def _use_bm25(self, conn: sqlite3.Connection) -> bool:
         """bm25 only while the index is small (it reads every match of every word)."""

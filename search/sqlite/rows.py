@@ -20,6 +20,7 @@ __all__ = [
     "ID_MASK",
     "UNDATED",
     "document_row",
+    "exact_tokens",
     "fts_row",
     "hex_token",
     "meta_tokens",
@@ -59,6 +60,12 @@ def fts_row(page_id: int, text: str, meta: str, *, pairs: bool = False) -> tuple
     if not pairs:
         return page_id, exact, folded, meta
     return page_id, exact, folded, meta, " ".join(pair_tokens(_WORD.findall(folded)))
+
+
+def exact_tokens(text: str) -> set[str]:
+    """The words of a normalised page text, lower-cased and split into letters and digits
+    as FTS5 splits them: its accented ones are the tokens of its ``exact`` column."""
+    return set(_WORD.findall(lower_normalized(text)))
 
 
 def hex_token(text: str) -> str:

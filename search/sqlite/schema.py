@@ -6,6 +6,9 @@ Tables (all prefixed ``search_`` so they can share the catalog's database):
 - ``search_documents``: one row per document with the display and filter fields, their
   folded keys (number, type, organ), the record's ``unit`` and ``access`` mode, and ``meta``,
   the document's filter tokens (see ``search.sqlite.rows.meta_tokens``).
+  Its index ``search_documents_grant`` holds the record key (``FONDS/RECORD``) of the
+  documents that are not public, so the documents an official sees only through explicit
+  grants are read by SQL (``search.sqlite.grants``), not ORed as one FTS5 token per grant.
 - ``search_fts``: a contentless FTS5 table (rowid = page id) with three columns: ``exact``,
   each accented word of the page once (lower-cased, no positions needed), ``folded`` (the
   whole text folded, see ``search.folding.fold``, positions for phrases) and ``meta`` (the
@@ -77,6 +80,8 @@ CREATE TABLE IF NOT EXISTS search_documents (
 );
 CREATE INDEX IF NOT EXISTS search_documents_number ON search_documents (number_key);
 CREATE INDEX IF NOT EXISTS search_documents_issued ON search_documents (issued);
+CREATE INDEX IF NOT EXISTS search_documents_grant ON search_documents ((fonds || '/' || record))
+    WHERE access <> '01';
 CREATE TABLE IF NOT EXISTS search_pages (
     page_id INTEGER PRIMARY KEY,
     document_id INTEGER NOT NULL,

@@ -71,6 +71,11 @@ def _vn_date(value: str | None) -> str:
     return value or ""
 
 
+def vn_number(value: int) -> str:
+    """An integer with the Vietnamese thousands separator: 10000 -> "10.000"."""
+    return f"{value:,}".replace(",", ".")
+
+
 def make_templates() -> Jinja2Templates:
     """The Jinja templates with the filters and names the pages use."""
     env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=True)
@@ -78,6 +83,7 @@ def make_templates() -> Jinja2Templates:
         highlight=highlight,
         when=_when,
         vndate=_vn_date,
+        vnnum=vn_number,
         size=human_bytes,
         urlquote=lambda v: quote(str(v), safe=""),
     )
