@@ -10,6 +10,7 @@ pages, then the newest document. Date sorts then reorder the ranked documents by
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,15 @@ from search.sqlite.planning import Plan
 from search.sqlite.rows import exact_tokens
 from search.sqlite.schema import CHUNK
 
-__all__ = ["BM25_MAX_PAGES", "CANDIDATE_CAP", "SCAN_CAP", "Ranking", "by_date", "rank"]
+__all__ = [
+    "BM25_MAX_PAGES",
+    "CANDIDATE_CAP",
+    "SCAN_CAP",
+    "Ranking",
+    "by_date",
+    "page_texts",
+    "rank",
+]
 
 CANDIDATE_CAP = 1000  # pages fetched per ranking tier
 SCAN_CAP = 20_000  # matching pages read per tier when "-word" or text + number apply
@@ -153,17 +162,7 @@ def _derived_rows(
     rows = fetched[j][1]
     if len(rows) >= cap:
         return None
-    texts: dict[int, str] = {}
-    ids = [r[1] for r in rows]
-    for n in range(0, len(ids), CHUNK):
-        chunk = ids[n : n + CHUNK]
-        texts.update(
-            conn.execute(
-                "SELECT page_id, text FROM search_pages "
-                f"WHERE page_id IN ({','.join('?' * len(chunk))})",
-                chunk,
-            ).fetchall()
-        )
+    texts = page_texts(conn, [r[1] for r in rows])
     wanted = set(words)
     return [r for r in rows if wanted <= exact_tokens(texts.get(r[1], ""))]
 
@@ -217,6 +216,21 @@ def _promote_carriers(conn: sqlite3.Connection, ranking: Ranking, nk: str) -> No
         if doc_id in number_set:
             ranking.tier_of[doc_id] = -1
         ranking.exact_of[doc_id] = doc_id in number_set
+
+
+def page_texts(conn: sqlite3.Connection, page_ids: Sequence[int]) -> dict[int, str]:
+    """The stored texts of pages by id."""
+    texts: dict[int, str] = {}
+    for k in range(0, len(page_ids), CHUNK):
+        chunk = page_ids[k : k + CHUNK]
+        texts.update(
+            conn.execute(
+                "SELECT page_id, text FROM search_pages "
+                f"WHERE page_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
+        )
+    return texts
 
 
 def by_date(conn: sqlite3.Connection, doc_ids: list[int], *, descending: bool) -> list[int]:

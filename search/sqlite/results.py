@@ -14,7 +14,7 @@ from typing import Any
 from search.contract import SNIPPET_PAGES, DocumentHit, PageHit, SearchResults
 from search.snippets import make_snippet
 from search.sqlite.filters import Filters
-from search.sqlite.ranking import Ranking
+from search.sqlite.ranking import Ranking, page_texts
 from search.sqlite.schema import CHUNK, DOC_COLUMNS
 
 __all__ = ["document_hit", "documents", "first_pages", "id_params", "text_results"]
@@ -49,7 +49,7 @@ def text_results(
     # Snippets cost ~1 ms a page: every document gets one, small pages of results more.
     per_doc = SNIPPET_PAGES if len(window) <= 10 else 1
     need = [pid for doc_id in window for _no, pid in shown[doc_id][:per_doc]]
-    texts = _page_texts(conn, need)
+    texts = page_texts(conn, need)
     missing = [d for d in window if not shown[d]]
     firsts = first_pages(conn, missing) if missing else {}
     hits = []
@@ -69,21 +69,6 @@ def text_results(
             )
         )
     return SearchResults(total=total, hits=tuple(hits), total_exact=not capped)
-
-
-def _page_texts(conn: sqlite3.Connection, page_ids: Sequence[int]) -> dict[int, str]:
-    """The stored texts of pages by id."""
-    texts: dict[int, str] = {}
-    for k in range(0, len(page_ids), CHUNK):
-        chunk = page_ids[k : k + CHUNK]
-        texts.update(
-            conn.execute(
-                "SELECT page_id, text FROM search_pages "
-                f"WHERE page_id IN ({','.join('?' * len(chunk))})",
-                chunk,
-            ).fetchall()
-        )
-    return texts
 
 
 def first_pages(conn: sqlite3.Connection, doc_ids: Sequence[int]) -> dict[int, tuple[PageHit, ...]]:
