@@ -441,6 +441,12 @@ def main() -> None:
         default=None,
         help="override SqliteIndex.bm25_max_pages (0: rank as at 1M pages on a small archive)",
     )
+    ap.add_argument(
+        "--number-phrase",
+        action="store_true",
+        help="look numbers cited on pages up as the phrase of their words, as before the "
+        "cited-number tokens (same index; for a side-by-side run)",
+    )
     args = ap.parse_args()
     path = args.db or Path(tempfile.mkdtemp()) / "search.db"
     print(
@@ -451,6 +457,7 @@ def main() -> None:
     ix = SqliteIndex(path, pairs=args.pairs)
     if args.bm25_max_pages is not None:
         ix.bm25_max_pages = args.bm25_max_pages
+    ix.cited_numbers = not args.number_phrase
     report: dict[str, object] = {"pages": args.pages}
     if not (args.keep and path.exists() and ix.count() >= args.pages):
         for p in path.parent.glob(path.name + "*"):

@@ -35,6 +35,7 @@ def count_facets(
     facet_cap: int,
     candidate_cap: int,
     pairs: bool = False,
+    numbers: bool = False,
     granted: Sequence[int] = (),
 ) -> Facets:
     """Facets of the documents matching a prepared query (see ``filters.prepare``).
@@ -57,7 +58,9 @@ def count_facets(
         ids = sorted(k & ID_MASK for k in keys[:facet_cap])
         sql, params = filters.sql, filters.params
     else:
-        ids, exact = _matched(conn, parsed, num, meta, filters, facet_cap, candidate_cap, pairs)
+        ids, exact = _matched(
+            conn, parsed, num, meta, filters, facet_cap, candidate_cap, pairs, numbers
+        )
         sql, params = [], {}
     rows = []
     extra = "".join(f" AND {f}" for f in sql)
@@ -80,9 +83,19 @@ def _matched(
     facet_cap: int,
     candidate_cap: int,
     pairs: bool,
+    numbers: bool,
 ) -> tuple[list[int], bool]:
     """(document ids, counted in full) of a text or number query's newest matching pages."""
-    plan = plan_query(conn, parsed, num, meta, filters, candidate_cap=candidate_cap, pairs=pairs)
+    plan = plan_query(
+        conn,
+        parsed,
+        num,
+        meta,
+        filters,
+        candidate_cap=candidate_cap,
+        pairs=pairs,
+        numbers=numbers,
+    )
     where = "".join(f" AND {f}" for f in plan.filters)
     params = {**plan.params, "q": plan.tiers[-1][2], "scan": facet_cap + 1}
     # The match is read once, one page more than the cap (whether there are more), never

@@ -42,12 +42,16 @@ class SqliteIndex:
         self.path = Path(path)
         self.pairs = pairs  # wanted for a new or rebuilt FTS table
         self._has_pairs = False  # what the index has (read by ensure_schema)
+        self._has_numbers = False  # its rows hold cited-number tokens (read by ensure_schema)
         self.timeout = timeout
         self.candidate_cap = CANDIDATE_CAP
         self.scan_cap = SCAN_CAP
         self.facet_cap = FACET_CAP
         self.bm25_max_pages = BM25_MAX_PAGES
         self.grant_tokens_max = GRANT_TOKENS_MAX
+        # Look a number cited on pages up by its token when the index has them (False: as
+        # the phrase of its words, as before the tokens; for benchmarks side by side).
+        self.cited_numbers = True
         self._pages_at: tuple[float, int] | None = None
         self._ready = False
         self._lock = threading.Lock()
@@ -85,13 +89,13 @@ class SqliteIndex:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("BEGIN IMMEDIATE")
                 try:
-                    has_pairs = upgrade(conn, pairs=self.pairs)
+                    layout = upgrade(conn, pairs=self.pairs)
                 except BaseException:
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")
                     raise
                 conn.execute("COMMIT")
-            self._has_pairs = has_pairs
+            self._has_pairs, self._has_numbers = layout
             self._ready = True
 
     def rebuild(self) -> None:
@@ -99,7 +103,7 @@ class SqliteIndex:
         ``pairs`` was asked for)."""
         with self._transaction() as conn:
             rebuild_fts(conn, pairs=self.pairs)
-        self._has_pairs = self.pairs
+        self._has_pairs, self._has_numbers = self.pairs, True
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -111,7 +115,8 @@ class SqliteIndex:
         if not entries:
             return
         self._ensure_ready()
-        batch = prepare_batch(entries, pairs=self._has_pairs)  # text work before the lock
+        # The text work is done before the write lock is taken.
+        batch = prepare_batch(entries, pairs=self._has_pairs, numbers=self._has_numbers)
         with self._transaction() as conn:
             write_batch(conn, batch)
 
@@ -125,7 +130,7 @@ class SqliteIndex:
     def delete_document(self, document_id: int) -> None:
         """Remove a document and all its pages (no error if it is not indexed)."""
         with self._transaction() as conn:
-            delete_document(conn, document_id, pairs=self._has_pairs)
+            delete_document(conn, document_id, pairs=self._has_pairs, numbers=self._has_numbers)
 
     def get_meta(self, key: str) -> str | None:
         """A value stored with the index (e.g. a reindex checkpoint), or None."""
@@ -208,6 +213,7 @@ class SqliteIndex:
                 facet_cap=self.facet_cap,
                 candidate_cap=self.candidate_cap,
                 pairs=self._has_pairs,
+                numbers=self._has_numbers and self.cited_numbers,
                 granted=granted,
             )
 
@@ -249,7 +255,14 @@ class SqliteIndex:
     ) -> SearchResults:
         """A text or number search: plan its tiers, rank, build the result page."""
         plan = plan_query(
-            conn, parsed, num, meta, spec, candidate_cap=self.candidate_cap, pairs=self._has_pairs
+            conn,
+            parsed,
+            num,
+            meta,
+            spec,
+            candidate_cap=self.candidate_cap,
+            pairs=self._has_pairs,
+            numbers=self._has_numbers and self.cited_numbers,
         )
         bm25 = self._use_bm25(conn)
         wanted = query.offset + query.limit

@@ -15,9 +15,9 @@ from typing import Any
 from errors import QueryError
 from search.query import PairMatch, ParsedQuery
 from search.sqlite.filters import Filters, NumberLookup
-from search.sqlite.rows import pair_tokens, sort_key
+from search.sqlite.rows import hex_token, number_token, pair_tokens, sort_key
 
-__all__ = ["Plan", "pairs_match", "plan_query"]
+__all__ = ["Plan", "cited_match", "pairs_match", "plan_query"]
 
 
 @dataclass
@@ -44,6 +44,7 @@ def plan_query(
     *,
     candidate_cap: int,
     pairs: bool = False,
+    numbers: bool = False,
 ) -> Plan:
     """The ranking tiers of a text or number search, and the filters they share.
 
@@ -51,6 +52,8 @@ def plan_query(
     ``Plan.filters`` holds SQL conditions: access again, "-word" and text + number. A
     number-only search reads (up to ``candidate_cap``) the documents carrying the number.
     ``pairs``: the index has the pair column (each phrase also matches its word pairs).
+    ``numbers``: its pages carry cited-number tokens (a number cited on a page is one token,
+    not a phrase of its words).
     """
     extra = pairs_match if pairs else None
     params = dict(spec.params)
@@ -75,7 +78,9 @@ def plan_query(
     number_docs: list[int] = []
     if num is not None:
         params["nk"], params["np"], num_words = num
-        if extra is not None and len(num_words) > 1:  # the cited number is a phrase too
+        if numbers:
+            params["np"] = cited_match(params["nk"])
+        elif extra is not None and len(num_words) > 1:  # the cited number is a phrase too
             params["np"] = f"({extra(num_words)} AND {params['np']})"
         highlight.append(num_words)
         if parsed is not None:
@@ -139,6 +144,15 @@ def pairs_match(words: tuple[str, ...]) -> str:
     common syllables no longer has every page of those syllables checked.
     """
     return " AND ".join(f'pairs : "{p}"' for p in pair_tokens(words))
+
+
+def cited_match(key: str) -> str:
+    """The FTS5 expression of pages citing the document number ``key`` (a ``number_key``),
+    or a longer number it begins at a separator, as its phrase did ("752/BC" finds pages
+    citing "752/BC-SYT", not "752/BCT" nor "1752/BC")."""
+    token = number_token(key)
+    longer = " OR ".join(f"meta : {token}{hex_token(sep)}*" for sep in "/-")
+    return f"(meta : {token} OR {longer})"
 
 
 def _number_carriers(

@@ -13,17 +13,19 @@ from typing import Any
 from search.contract import PageEntry
 from search.folding import fold_normalized, lower_normalized
 from search.keys import ISO_DATE, field_key, record_key
-from search.query import number_key, tokenize
+from search.query import looks_like_number, number_key, tokenize
 
 __all__ = [
     "ID_BITS",
     "ID_MASK",
     "UNDATED",
+    "cited_number_tokens",
     "document_row",
     "exact_tokens",
     "fts_row",
     "hex_token",
     "meta_tokens",
+    "number_token",
     "pair_tokens",
     "sort_key",
 ]
@@ -33,6 +35,9 @@ ID_BITS = 32  # document ids are below 2**32 (the low bits of the sort key)
 ID_MASK = (1 << 32) - 1
 PAIR_JOIN = "\u01c0"  # joins a word pair into one token: a letter to FTS5, never folded text
 _WORD = re.compile(r"[^\W_]+")  # a word as the index's tokenizer (unicode61) splits it
+# A document number cited in a page's text: digits, a slash or dash (a spaced slash too, as
+# "141 / KH-UBND" is typed), then a symbol; what it really is, ``looks_like_number`` decides.
+_CITED = re.compile(r"(?<![\w/.-])\d{1,6}(?:/\d{4})?(?:\s?/\s?|-)[^\W\d_][\w./-]*")
 
 
 def pair_tokens(words: list[str] | tuple[str, ...]) -> list[str]:
@@ -41,7 +46,21 @@ def pair_tokens(words: list[str] | tuple[str, ...]) -> list[str]:
     return list(dict.fromkeys(f"{a}{PAIR_JOIN}{b}" for a, b in zip(words, words[1:], strict=False)))
 
 
-def fts_row(page_id: int, text: str, meta: str, *, pairs: bool = False) -> tuple[Any, ...]:
+def number_token(key: str) -> str:
+    """The ``meta`` token of a document number cited on a page, from its ``number_key``."""
+    return f"k{hex_token(key)}"
+
+
+def cited_number_tokens(text: str) -> list[str]:
+    """``number_token`` of each document number a normalised page text cites, first
+    occurrences in order ("căn cứ Kế hoạch số 141/KH-UBND." gives the one of ``141/kh-ubnd``)."""
+    keys = (number_key(m.group().rstrip("./-")) for m in _CITED.finditer(text))
+    return list(dict.fromkeys(number_token(k) for k in keys if looks_like_number(k)))
+
+
+def fts_row(
+    page_id: int, text: str, meta: str, *, pairs: bool = False, numbers: bool = False
+) -> tuple[Any, ...]:
     """(page id, exact, folded, meta) values of a normalised page text (and ``pairs`` last
     when the index has that column).
 
@@ -51,8 +70,14 @@ def fts_row(page_id: int, text: str, meta: str, *, pairs: bool = False) -> tuple
     of the full text, so the index builds about twice as fast. ``pairs`` (optional) holds
     each adjacent pair of folded words once (``pair_tokens``): every phrase also matches its
     pairs, so positions are checked only on pages having them, not on every page having the
-    single words.
+    single words. ``numbers``: ``meta`` also holds a token per document number the text
+    cites (``cited_number_tokens``), so a number lookup is one token, not a phrase of three
+    common ones ("752 bc syt") whose positions are checked on every page having all three.
     """
+    if numbers:
+        cited = cited_number_tokens(text)
+        if cited:
+            meta = f"{meta} {' '.join(cited)}" if meta else " ".join(cited)
     # A set: the order of a contentless row's tokens does not matter to FTS5 (not even to
     # delete it), only which tokens and how many.
     exact = " ".join([w for w in set(lower_normalized(text).split()) if not w.isascii()])

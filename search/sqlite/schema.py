@@ -26,6 +26,10 @@ Tables (all prefixed ``search_`` so they can share the catalog's database):
   pairs, not on every page having each (possibly very common) word. It costs about half the
   build rate and 1.7 KiB per page (docs/benchmarks.md), so it is chosen when the FTS tables
   are created or rebuilt (``SqliteIndex(pairs=...)``); an existing index keeps its layout.
+  ``meta`` of a page also holds a token per document number its text cites
+  (``search.sqlite.rows.cited_number_tokens``; ``search_meta`` key ``numbers`` = "1"), so a
+  number lookup reads one token's doclist. Every FTS table created or rebuilt has them; an
+  index built before them (no key) keeps looking numbers up as a phrase until it is rebuilt.
 - ``search_docfts``: contentless FTS5 over the documents' ``meta`` with rowid = issued date
   (YYYYMMDD, undated last) << 32 | document id, so listing by filters alone is one FTS5 query
   already in date order (ascending, or descending with the undated ones last).
@@ -37,7 +41,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from search.folding import FOLD_VERSION, normalize
 from search.sqlite.rows import fts_row, meta_tokens, sort_key
@@ -52,6 +56,7 @@ __all__ = [
     "INSERT_DOCUMENT",
     "LAYOUT",
     "SCHEMA",
+    "Layout",
     "create_fts",
     "fts_insert",
     "insert_fts",
@@ -106,10 +111,18 @@ INSERT_DOCUMENT = (
 DOC_COLUMNS = "d.document_id, d.number, d.type_name, d.organ, d.issued, d.title, d.record, d.fonds"
 
 
-def upgrade(conn: sqlite3.Connection, *, pairs: bool = False) -> bool:
+class Layout(NamedTuple):
+    """What an index's ``search_fts`` rows hold beyond the three columns."""
+
+    pairs: bool  # the word-pair column
+    numbers: bool  # cited-number tokens in ``meta``
+
+
+def upgrade(conn: sqlite3.Connection, *, pairs: bool = False) -> Layout:
     """Create missing tables and columns; rebuild the FTS tables if the layout or folding
     changed (inside the caller's transaction). ``pairs``: give a new FTS table the pair
-    column. Returns whether the index has it (an existing index keeps its choice)."""
+    column. Returns what the index's rows hold (an existing index keeps its choice; a new or
+    rebuilt one has the cited-number tokens)."""
     for statement in SCHEMA.split(";"):
         if statement.strip():
             conn.execute(statement)
@@ -123,11 +136,14 @@ def upgrade(conn: sqlite3.Connection, *, pairs: bool = False) -> bool:
     exists = conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'search_fts'"
     ).fetchone()
+    numbers = True
     if exists:
         pairs = meta.get("pairs", "0") == "1"
+        numbers = meta.get("numbers", "0") == "1"
     if meta and meta.get("layout", "1") != LAYOUT:
         log.info("search index layout changed: rebuilding the FTS tables")
         rebuild_fts(conn, pairs=pairs)
+        numbers = True
     create_fts(conn, pairs=pairs)
     version = meta.get("fold_version")
     if version is not None and version != str(FOLD_VERSION):
@@ -137,11 +153,17 @@ def upgrade(conn: sqlite3.Connection, *, pairs: bool = False) -> bool:
             FOLD_VERSION,
         )
         rebuild_fts(conn, pairs=pairs)
+        numbers = True
     conn.executemany(
         "INSERT OR REPLACE INTO search_meta (key, value) VALUES (?, ?)",
-        [("fold_version", str(FOLD_VERSION)), ("layout", LAYOUT), ("pairs", str(int(pairs)))],
+        [
+            ("fold_version", str(FOLD_VERSION)),
+            ("layout", LAYOUT),
+            ("pairs", str(int(pairs))),
+            ("numbers", str(int(numbers))),
+        ],
     )
-    return pairs
+    return Layout(pairs, numbers)
 
 
 def create_fts(conn: sqlite3.Connection, *, pairs: bool = False) -> None:
@@ -175,14 +197,15 @@ def fts_insert(width: int, *, delete: bool) -> str:
     return f"INSERT INTO search_fts ({columns}) VALUES ({marks})"
 
 
-def rebuild_fts(conn: sqlite3.Connection, *, pairs: bool = False) -> None:
+def rebuild_fts(conn: sqlite3.Connection, *, pairs: bool = False, numbers: bool = True) -> None:
     """Recreate both FTS tables from the stored documents and page texts (re-normalised),
-    ``search_fts`` with the pair column if ``pairs``."""
+    ``search_fts`` with the pair column if ``pairs``, cited-number tokens if ``numbers``."""
     conn.execute("DROP TABLE IF EXISTS search_fts")
     conn.execute("DROP TABLE IF EXISTS search_docfts")
     create_fts(conn, pairs=pairs)
-    conn.execute(
-        "INSERT OR REPLACE INTO search_meta (key, value) VALUES ('pairs', ?)", (str(int(pairs)),)
+    conn.executemany(
+        "INSERT OR REPLACE INTO search_meta (key, value) VALUES (?, ?)",
+        [("pairs", str(int(pairs))), ("numbers", str(int(numbers)))],
     )
     last = -(2**63)
     while True:  # documents: recompute their filter tokens
@@ -219,4 +242,6 @@ def rebuild_fts(conn: sqlite3.Connection, *, pairs: bool = False) -> None:
             "UPDATE search_pages SET text = ? WHERE page_id = ?",
             ((text, pid) for pid, text, _ in renormalized),
         )
-        insert_fts(conn, [fts_row(pid, t, m, pairs=pairs) for pid, t, m in renormalized])
+        insert_fts(
+            conn, [fts_row(pid, t, m, pairs=pairs, numbers=numbers) for pid, t, m in renormalized]
+        )

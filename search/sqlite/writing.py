@@ -38,11 +38,14 @@ class PageBatch:
     pages: list[tuple[int, int, int, str]]  # (page id, document id, page no, normalised text)
     fts_rows: list[tuple[Any, ...]]  # fts_row values of those pages
     pairs: bool = False  # the index has the pair column
+    numbers: bool = False  # the index has cited-number tokens
 
 
-def prepare_batch(entries: Sequence[PageEntry], *, pairs: bool = False) -> PageBatch:
+def prepare_batch(
+    entries: Sequence[PageEntry], *, pairs: bool = False, numbers: bool = False
+) -> PageBatch:
     """The rows of ``entries`` (document fields from the last entry of each document);
-    ``pairs``: the index has the pair column.
+    ``pairs``, ``numbers``: the index has the pair column, the cited-number tokens.
 
     Raises ``StorageError`` for a document id the sort key cannot hold.
     """
@@ -63,8 +66,8 @@ def prepare_batch(entries: Sequence[PageEntry], *, pairs: bool = False) -> PageB
         text = normalize(entry.text)
         pages.append((entry.page_id, entry.document_id, entry.page_no, text))
         meta = documents[entry.document_id][-1]
-        fts_rows.append(fts_row(entry.page_id, text, meta, pairs=pairs))
-    return PageBatch(latest, documents, pages, fts_rows, pairs)
+        fts_rows.append(fts_row(entry.page_id, text, meta, pairs=pairs, numbers=numbers))
+    return PageBatch(latest, documents, pages, fts_rows, pairs, numbers)
 
 
 def write_batch(conn: sqlite3.Connection, batch: PageBatch) -> None:
@@ -83,8 +86,10 @@ def write_batch(conn: sqlite3.Connection, batch: PageBatch) -> None:
             f"({','.join('?' * len(chunk))})",
             chunk,
         ).fetchall()
-    pairs = batch.pairs
-    remove_pages(conn, [(pid, text, meta) for pid, text, _, meta in old], pairs=pairs)
+    pairs, numbers = batch.pairs, batch.numbers
+    remove_pages(
+        conn, [(pid, text, meta) for pid, text, _, meta in old], pairs=pairs, numbers=numbers
+    )
     old_meta = remove_documents(conn, doc_ids)
     # Pages of these documents not given here keep their text but take the new fields.
     changed = [d for d, m in old_meta.items() if m != documents[d][-1]]
@@ -97,9 +102,17 @@ def write_batch(conn: sqlite3.Connection, batch: PageBatch) -> None:
             chunk,
         ).fetchall()
     others = [o for o in others if o[0] not in latest]
-    remove_pages(conn, [(pid, text, old_meta[d]) for pid, d, _, text in others], pairs=pairs)
+    remove_pages(
+        conn,
+        [(pid, text, old_meta[d]) for pid, d, _, text in others],
+        pairs=pairs,
+        numbers=numbers,
+    )
     pages += [(pid, d, no, text) for pid, d, no, text in others]
-    fts_rows += [fts_row(pid, text, documents[d][-1], pairs=pairs) for pid, d, _, text in others]
+    fts_rows += [
+        fts_row(pid, text, documents[d][-1], pairs=pairs, numbers=numbers)
+        for pid, d, _, text in others
+    ]
     conn.executemany(
         "INSERT INTO search_pages (page_id, document_id, page_no, text) VALUES (?, ?, ?, ?)",
         pages,
@@ -125,11 +138,15 @@ def _drop_emptied(conn: sqlite3.Connection, doc_ids: set[int]) -> None:
 
 
 def remove_pages(
-    conn: sqlite3.Connection, rows: Sequence[tuple[int, str, str]], *, pairs: bool = False
+    conn: sqlite3.Connection,
+    rows: Sequence[tuple[int, str, str]],
+    *,
+    pairs: bool = False,
+    numbers: bool = False,
 ) -> None:
     """Remove pages given as (page id, stored text, its document's stored meta)."""
     # Contentless table: a row is removed by replaying the values it was indexed with.
-    values = [fts_row(pid, text, meta, pairs=pairs) for pid, text, meta in rows]
+    values = [fts_row(pid, text, meta, pairs=pairs, numbers=numbers) for pid, text, meta in rows]
     if values:
         conn.executemany(fts_insert(len(values[0]), delete=True), values)
     conn.executemany("DELETE FROM search_pages WHERE page_id = ?", ((pid,) for pid, _, _ in rows))
@@ -153,7 +170,9 @@ def remove_documents(conn: sqlite3.Connection, doc_ids: Sequence[int]) -> dict[i
     return old
 
 
-def delete_document(conn: sqlite3.Connection, document_id: int, *, pairs: bool = False) -> None:
+def delete_document(
+    conn: sqlite3.Connection, document_id: int, *, pairs: bool = False, numbers: bool = False
+) -> None:
     """Remove a document and all its pages (nothing happens if it is not indexed)."""
     rows = conn.execute(
         "SELECT p.page_id, p.text, coalesce(d.meta, '') FROM search_pages p "
@@ -161,7 +180,7 @@ def delete_document(conn: sqlite3.Connection, document_id: int, *, pairs: bool =
         "WHERE p.document_id = ?",
         (document_id,),
     ).fetchall()
-    remove_pages(conn, rows, pairs=pairs)
+    remove_pages(conn, rows, pairs=pairs, numbers=numbers)
     remove_documents(conn, [document_id])
     conn.execute("DELETE FROM search_documents WHERE document_id = ?", (document_id,))
 
