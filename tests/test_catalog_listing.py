@@ -135,3 +135,40 @@ def test_dashboard_lists_a_bounded_number_of_failures_per_batch(home: Path) -> N
     assert bounded[0]["documents_by_state"]["failed"] == 4  # the number is still there
     assert [{**b, "failures": []} for b in bounded] == [{**b, "failures": []} for b in whole]
     catalog.close()
+
+
+def test_the_table_is_written_in_columns_as_rows_come(capsys: pytest.CaptureFixture[str]) -> None:
+    parts: list[str] = []
+
+    def rows():
+        yield ("1", "Kế hoạch")
+        yield ("22", "b")
+        yield ("4444", "d")  # past the sample (2): wider, it widens only its own line
+        parts.append(capsys.readouterr().out)  # what was written before the last row came
+        yield ("333", "c" * 12)
+
+    console.print_rows(("id", "name"), rows(), sample=2)
+    parts.append(capsys.readouterr().out)
+    assert parts[0].splitlines() == ["id  name", "--  --------", "1   Kế hoạch", "22  b", "4444  d"]
+    assert parts[1] == "333  cccccccccccc\n"
+
+
+def test_cli_table_has_one_line_per_document(home: Path) -> None:
+    catalog = _catalog(home)
+    whole = _one_read(catalog)
+    catalog.close()
+    lines = _run(home).splitlines()
+    assert lines[0].split() == [
+        "id",
+        "record",
+        "name",
+        "state",
+        "number",
+        "date",
+        "type",
+        "pages",
+        "PDF/A",
+    ]
+    assert [line.split()[0] for line in lines[2:]] == [str(d["id"]) for d in whole]
+    for line, d in zip(lines[2:], whole, strict=True):
+        assert d["name"] in line and d["state"] in line

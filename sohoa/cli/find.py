@@ -9,7 +9,15 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from sohoa.cli.console import boundary, open_ctx, out, print_json, print_json_items, size
+from sohoa.cli.console import (
+    boundary,
+    open_ctx,
+    out,
+    print_json,
+    print_json_items,
+    print_rows,
+    size,
+)
 from sohoa.config import load_settings
 
 
@@ -115,8 +123,8 @@ def documents(batch_id: int | None, after: int | None, limit: int | None, as_jso
 
     ctx = open_ctx(load_settings())
     try:
-        # Without --limit the documents are read a keyset page at a time: the JSON is written
-        # as they come; the table (its widths need every row) keeps only its cells.
+        # Without --limit the documents are read a keyset page at a time, and both the JSON
+        # and the table are written as they come.
         if limit is None:
             docs = iter_documents(ctx, batch_id=batch_id, after=after)
         else:
@@ -124,24 +132,25 @@ def documents(batch_id: int | None, after: int | None, limit: int | None, as_jso
         if as_json:
             print_json_items(docs)
             return
-        table = Table()
-        for col in ("id", "record", "name", "state", "number", "date", "type", "pages", "PDF/A"):
-            table.add_column(col)
-        for d in docs:
-            table.add_row(
-                str(d["id"]),
-                d["record"],
-                d["name"],
-                d["state"],
-                d["number"],
-                d["issued_date"],
-                d["type_name"],
-                str(len(d["pages"])),
-                (d["pdfa"] or {}).get("path", ""),
-            )
+        print_rows(
+            ("id", "record", "name", "state", "number", "date", "type", "pages", "PDF/A"),
+            (
+                (
+                    str(d["id"]),
+                    d["record"] or "",
+                    d["name"] or "",
+                    d["state"] or "",
+                    d["number"] or "",
+                    d["issued_date"] or "",
+                    d["type_name"] or "",
+                    str(len(d["pages"])),
+                    (d["pdfa"] or {}).get("path", ""),
+                )
+                for d in docs
+            ),
+        )
     finally:
         ctx.close()
-    out.print(table)
 
 
 def _summary_table(figures: dict[str, Any]) -> Table:
