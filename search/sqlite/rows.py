@@ -37,7 +37,11 @@ PAIR_JOIN = "\u01c0"  # joins a word pair into one token: a letter to FTS5, neve
 _WORD = re.compile(r"[^\W_]+")  # a word as the index's tokenizer (unicode61) splits it
 # A document number cited in a page's text: digits, a slash or dash (a spaced slash too, as
 # "141 / KH-UBND" is typed), then a symbol; what it really is, ``looks_like_number`` decides.
-_CITED = re.compile(r"(?<![\w/.-])\d{1,6}(?:/\d{4})?(?:\s?/\s?|-)[^\W\d_][\w./-]*")
+# Pages are scanned for the short core (a digit, the separator, a letter), which is cheap;
+# a lookbehind at every position of the text cost 40 us per page, the core 17 us.
+_CITED_CORE = re.compile(r"\d(?:/\d{4})?(?: ?/ ?|-)[^\W\d_]")
+_CITED = re.compile(r"\d{1,6}(?:/\d{4})?(?: ?/ ?|-)[^\W\d_][\w./-]*")
+_CITED_STOP = "/.-_"  # before the digits: part of something else (a date, a longer code)
 
 
 def pair_tokens(words: list[str] | tuple[str, ...]) -> list[str]:
@@ -54,8 +58,24 @@ def number_token(key: str) -> str:
 def cited_number_tokens(text: str) -> list[str]:
     """``number_token`` of each document number a normalised page text cites, first
     occurrences in order ("căn cứ Kế hoạch số 141/KH-UBND." gives the one of ``141/kh-ubnd``)."""
-    keys = (number_key(m.group().rstrip("./-")) for m in _CITED.finditer(text))
-    return list(dict.fromkeys(number_token(k) for k in keys if looks_like_number(k)))
+    tokens: dict[str, None] = {}
+    end = 0
+    for core in _CITED_CORE.finditer(text):
+        start = core.start()
+        if start < end:
+            continue  # inside the number just read
+        while start > 0 and text[start - 1].isdigit():
+            start -= 1
+        if start > 0 and (text[start - 1].isalnum() or text[start - 1] in _CITED_STOP):
+            continue
+        cited = _CITED.match(text, start)
+        if cited is None:
+            continue
+        end = cited.end()
+        key = number_key(cited.group().rstrip("./-"))
+        if looks_like_number(key):
+            tokens[number_token(key)] = None
+    return list(tokens)
 
 
 def fts_row(
