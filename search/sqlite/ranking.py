@@ -201,17 +201,15 @@ def _tier_rows(
 def _promote_carriers(conn: sqlite3.Connection, ranking: Ranking, nk: str) -> None:
     """Text plus a number: the documents carrying it in their metadata rank first."""
     ids = list(ranking.tier_of)
-    number_set: set[int] = set()
-    for k in range(0, len(ids), CHUNK):
-        chunk = ids[k : k + CHUNK]
-        number_set.update(
-            r[0]
-            for r in conn.execute(
-                "SELECT document_id FROM search_documents WHERE number_key = ? AND "
-                f"document_id IN ({','.join('?' * len(chunk))})",
-                [nk, *chunk],
-            )
+    number_set = {
+        r[0]
+        for r in _by_ids(
+            conn,
+            "SELECT document_id FROM search_documents WHERE number_key = ? AND document_id",
+            ids,
+            before=(nk,),
         )
+    }
     for doc_id in ids:
         if doc_id in number_set:
             ranking.tier_of[doc_id] = -1
@@ -220,31 +218,28 @@ def _promote_carriers(conn: sqlite3.Connection, ranking: Ranking, nk: str) -> No
 
 def page_texts(conn: sqlite3.Connection, page_ids: Sequence[int]) -> dict[int, str]:
     """The stored texts of pages by id."""
-    texts: dict[int, str] = {}
-    for k in range(0, len(page_ids), CHUNK):
-        chunk = page_ids[k : k + CHUNK]
-        texts.update(
-            conn.execute(
-                "SELECT page_id, text FROM search_pages "
-                f"WHERE page_id IN ({','.join('?' * len(chunk))})",
-                chunk,
-            ).fetchall()
-        )
-    return texts
+    return dict(_by_ids(conn, "SELECT page_id, text FROM search_pages WHERE page_id", page_ids))
 
 
 def by_date(conn: sqlite3.Connection, doc_ids: list[int], *, descending: bool) -> list[int]:
     """``doc_ids`` ordered by issued date (ties keep their order), undated last."""
-    issued: dict[int, str] = {}
-    for k in range(0, len(doc_ids), CHUNK):
-        chunk = doc_ids[k : k + CHUNK]
-        issued.update(
-            conn.execute(
-                "SELECT document_id, issued FROM search_documents "
-                f"WHERE document_id IN ({','.join('?' * len(chunk))})",
-                chunk,
-            ).fetchall()
-        )
+    issued = dict(
+        _by_ids(conn, "SELECT document_id, issued FROM search_documents WHERE document_id", doc_ids)
+    )
     dated = [d for d in doc_ids if issued.get(d)]
     dated.sort(key=lambda d: issued[d], reverse=descending)  # stable: ties keep the rank
     return dated + [d for d in doc_ids if not issued.get(d)]
+
+
+def _by_ids(
+    conn: sqlite3.Connection, sql: str, ids: Sequence[int], *, before: Sequence[Any] = ()
+) -> list[Any]:
+    """The rows of ``sql`` + `` IN (ids)``, read ``CHUNK`` ids at a time (SQLite's limit on
+    bound values); ``before``: the values of the placeholders ``sql`` already has."""
+    rows: list[Any] = []
+    for k in range(0, len(ids), CHUNK):
+        chunk = ids[k : k + CHUNK]
+        rows += conn.execute(
+            f"{sql} IN ({','.join('?' * len(chunk))})", [*before, *chunk]
+        ).fetchall()
+    return rows
