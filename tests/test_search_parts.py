@@ -17,6 +17,7 @@ from errors import QueryError, StorageError
 from search import Access, PageEntry, SearchQuery, SqliteIndex
 from search.contract import FACET_SIZE
 from search.keys import ISO_DATE, field_key, record_key
+from search.sqlite.connections import READER_CACHE_KIB, Connections
 from search.sqlite.facets import count_facets, tally
 from search.sqlite.filters import access_sql, date_cover, meta_expr, prepare, query_filters
 from search.sqlite.listing import list_documents
@@ -329,3 +330,16 @@ def test_the_exact_phrase_tier_is_taken_from_the_phrase_tier(tmp_path: Path) -> 
     assert [h.document_id for h in hits] == [5, 2, 4, 1, 3]
     assert [h.exact for h in hits] == [True, True, True, False, False]
     ix.close()
+
+
+def test_reader_connections_have_a_large_page_cache(tmp_path: Path) -> None:
+    # FTS5 rereads doclist pages; a reader with SQLite's default 2 MiB cache refetches them.
+    db = Connections(tmp_path / "cache.db", timeout=5.0)
+    with db.reader() as conn:
+        assert conn.execute("PRAGMA cache_size").fetchone()[0] == -READER_CACHE_KIB
+    with db.reader() as again:  # the pooled connection keeps it
+        assert again is conn
+    fresh = db.open()
+    assert fresh.execute("PRAGMA cache_size").fetchone()[0] != -READER_CACHE_KIB
+    fresh.close()
+    db.close()
