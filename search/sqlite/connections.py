@@ -42,8 +42,9 @@ class Connections:
         self._gen_conn: sqlite3.Connection | None = None
         self._gen_pid = 0
 
-    def open(self) -> sqlite3.Connection:
-        """A new connection (autocommit, busy timeout, WAL-safe sync), errors typed."""
+    def open(self, *, cache_kib: int | None = None) -> sqlite3.Connection:
+        """A new connection (autocommit, busy timeout, WAL-safe sync), errors typed;
+        ``cache_kib``: its page cache (SQLite's default when None)."""
         try:
             conn = sqlite3.connect(
                 self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False
@@ -51,6 +52,8 @@ class Connections:
             conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
             # WAL + NORMAL: never corrupt; a crash may lose the last commits (re-index them).
             conn.execute("PRAGMA synchronous = NORMAL")
+            if cache_kib is not None:
+                conn.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
         except sqlite3.Error as exc:
             raise StorageError(
                 f"Cannot open the search database {self.path}: {exc}; check the path and its "
@@ -95,8 +98,7 @@ class Connections:
             elif self._readers:
                 conn = self._readers.pop()
         if conn is None:
-            conn = self.open()
-            conn.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB}")
+            conn = self.open(cache_kib=READER_CACHE_KIB)
         healthy = False
         try:
             with self.errors():
@@ -128,8 +130,8 @@ class Connections:
         serialises writers anyway)."""
         with self._write_lock:
             if self._writer is None or self._writer_pid != os.getpid():
-                self._writer = self.open()  # after a fork, never reuse the parent's
-                self._writer.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
+                # after a fork, never reuse the parent's
+                self._writer = self.open(cache_kib=WRITER_CACHE_KIB)
                 self._writer_pid = os.getpid()
             conn = self._writer
             try:
